@@ -1,0 +1,195 @@
+// steward-bench: enqueue N no-op jobs in batches, drain them with a worker,
+// then measure enqueue-to-start latency on an idle queue and idle CPU.
+//
+//   steward-bench --db sqlite:///tmp/bench.db --jobs 100000 --concurrency 256
+//
+// The last line is one JSON object with the figures, for scripts.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "runtime/observer.h"
+#include "steward/client.h"
+#include "steward/worker.h"
+#include "store/store.h"
+
+namespace {
+
+using Steady = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+class Counter final : public steward::RuntimeObserver {
+ public:
+  void OnJobFinished(const steward::Job&, steward::JobState, steward::Micros,
+                     const steward::AttemptError*) override {
+    if (++finished_ >= target_.load()) {
+      std::lock_guard l(mu_);
+      cv_.notify_all();
+    }
+  }
+  void Expect(int64_t n) { target_ = n; }
+  bool Wait(std::chrono::seconds timeout) {
+    std::unique_lock l(mu_);
+    return cv_.wait_for(l, timeout, [&] { return finished_.load() >= target_.load(); });
+  }
+  int64_t finished() const { return finished_.load(); }
+
+ private:
+  std::atomic<int64_t> finished_{0};
+  std::atomic<int64_t> target_{INT64_MAX};
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+double CpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t idx = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
+  return v[idx];
+}
+
+steward::NewJob BenchJob(const char* kind) {
+  steward::NewJob j;
+  j.kind = kind;
+  j.queue = "bench";
+  return j;
+}
+
+int Die(const steward::Status& st, const char* what) {
+  std::fprintf(stderr, "steward-bench: %s: %s\n", what, st.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"steward-bench: Steward throughput and latency"};
+  std::string db;
+  int64_t jobs = 100000;
+  int concurrency = 256;
+  int batch = 1000;
+  int latency_samples = 300;
+  double idle_seconds = 3;
+  app.add_option("--db", db, "Database URL (a fresh database is best)")->required();
+  app.add_option("--jobs", jobs, "Jobs to enqueue and drain");
+  app.add_option("--concurrency", concurrency, "Worker concurrency");
+  app.add_option("--batch", batch, "Jobs per enqueue batch");
+  app.add_option("--latency-samples", latency_samples, "Enqueue-to-start samples on an idle queue");
+  app.add_option("--idle-seconds", idle_seconds, "How long to measure idle CPU");
+  CLI11_PARSE(app, argc, argv);
+
+  auto opened = steward::OpenStore(db);
+  if (!opened.ok()) return Die(opened.status(), "open");
+  std::shared_ptr<steward::Store> store(std::move(opened).value());
+  if (auto st = store->Migrate(); !st.ok()) return Die(st, "migrate");
+  steward::Client client(store);
+
+  // 1. Enqueue in batches.
+  std::vector<steward::NewJob> chunk;
+  auto t0 = Steady::now();
+  for (int64_t done = 0; done < jobs;) {
+    int64_t n = std::min<int64_t>(batch, jobs - done);
+    chunk.assign(static_cast<size_t>(n), BenchJob("noop"));
+    auto r = client.EnqueueMany(chunk);
+    if (!r.ok()) return Die(r.status(), "enqueue");
+    done += n;
+  }
+  double enqueue_s = std::chrono::duration<double>(Steady::now() - t0).count();
+  double enqueue_rate = static_cast<double>(jobs) / enqueue_s;
+  std::printf("enqueue: %lld jobs in %.3f s = %.0f jobs/s\n", static_cast<long long>(jobs), enqueue_s,
+              enqueue_rate);
+
+  // 2. Drain.
+  Counter counter;
+  steward::WorkerOptions wo;
+  wo.queues = {{"bench", concurrency}};
+  wo.observer = &counter;
+  wo.keep_completed = steward::Micros(0);  // no retention pass mid-benchmark
+  wo.keep_failed = steward::Micros(0);
+  std::mutex lat_mu;
+  std::condition_variable lat_cv;
+  Steady::time_point started_at{};
+  bool started = false;
+  auto worker = steward::Worker::Create(store, wo);
+  if (!worker.ok()) return Die(worker.status(), "worker");
+  (*worker)->Handle("noop", [](steward::JobContext&) { return steward::Outcome::Success(); });
+  (*worker)->Handle("probe", [&](steward::JobContext&) {
+    std::lock_guard l(lat_mu);
+    started_at = Steady::now();
+    started = true;
+    lat_cv.notify_all();
+    return steward::Outcome::Success();
+  });
+  counter.Expect(jobs);
+  auto t1 = Steady::now();
+  if (auto st = (*worker)->Start(); !st.ok()) return Die(st, "start");
+  if (!counter.Wait(600s)) {
+    std::fprintf(stderr, "steward-bench: drain timed out after %lld jobs\n",
+                 static_cast<long long>(counter.finished()));
+    return 1;
+  }
+  double drain_s = std::chrono::duration<double>(Steady::now() - t1).count();
+  double drain_rate = static_cast<double>(jobs) / drain_s;
+  std::printf("drain:   %lld jobs in %.3f s = %.0f jobs/s (concurrency %d)\n",
+              static_cast<long long>(jobs), drain_s, drain_rate, concurrency);
+
+  // 3. Enqueue-to-start latency on an idle queue, one job at a time.
+  std::vector<double> lat_ms;
+  std::this_thread::sleep_for(200ms);  // let the fetcher go idle: that is the case measured
+  for (int i = 0; i < latency_samples; ++i) {
+    {
+      std::lock_guard l(lat_mu);
+      started = false;
+    }
+    counter.Expect(jobs + i + 1);
+    auto before = Steady::now();
+    auto r = client.Enqueue(BenchJob("probe"));
+    if (!r.ok()) return Die(r.status(), "enqueue probe");
+    std::unique_lock l(lat_mu);
+    if (!lat_cv.wait_for(l, 10s, [&] { return started; })) {
+      std::fprintf(stderr, "steward-bench: probe job did not start\n");
+      return 1;
+    }
+    lat_ms.push_back(std::chrono::duration<double, std::milli>(started_at - before).count());
+    l.unlock();
+    counter.Wait(10s);  // finished and recorded before the next sample
+  }
+  double p50 = Percentile(lat_ms, 0.5), p99 = Percentile(lat_ms, 0.99);
+  std::printf("latency: enqueue-to-start p50 %.3f ms, p99 %.3f ms (%d samples)\n", p50, p99,
+              latency_samples);
+
+  // 4. Idle CPU with an empty queue.
+  double cpu0 = CpuSeconds();
+  auto w0 = Steady::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(idle_seconds));
+  double idle_cpu = 100.0 * (CpuSeconds() - cpu0) / std::chrono::duration<double>(Steady::now() - w0).count();
+  std::printf("idle:    %.2f%% of one core with an empty queue\n", idle_cpu);
+  (*worker)->Stop();
+
+  nlohmann::json out = {{"backend", store->Capabilities().backend},
+                        {"jobs", jobs},
+                        {"concurrency", concurrency},
+                        {"enqueue_jobs_per_s", static_cast<int64_t>(enqueue_rate)},
+                        {"drain_jobs_per_s", static_cast<int64_t>(drain_rate)},
+                        {"latency_p50_ms", p50},
+                        {"latency_p99_ms", p99},
+                        {"idle_cpu_percent", idle_cpu}};
+  std::printf("%s\n", out.dump().c_str());
+  return 0;
+}

@@ -1,0 +1,12 @@
+# Script mode: writes OUT with one EmbeddedMigration per file in FILES.
+set(body "// Generated from .sql files by cmake/embed_migrations.cmake. Do not edit.\n#include \"store/migrations.h\"\n\nnamespace steward {\nconst std::vector<EmbeddedMigration>& ${SYMBOL}() {\n  static const std::vector<EmbeddedMigration> kMigrations = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" version ${name})
+  math(EXPR version "${version}")
+  file(READ ${f} sql)
+  string(APPEND body "      {${version}, \"${name}\", R\"steward_sql(${sql})steward_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kMigrations;\n}\n}  // namespace steward\n")
+file(WRITE ${OUT} "${body}")

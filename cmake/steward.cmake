@@ -1,0 +1,52 @@
+# Helpers shared by the layer CMakeLists.
+
+# steward_layer(NAME DIR DEPS...) builds every *.cc under DIR (except *_test.cc)
+# into a static library. Globbing keeps parallel work from colliding in CMake.
+function(steward_layer name dir)
+  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${dir}/*.cc)
+  list(FILTER srcs EXCLUDE REGEX "_test\\.cc$")
+  if(srcs)
+    add_library(${name} STATIC ${srcs})
+    target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${name} PUBLIC ${ARGN})
+  else()
+    add_library(${name} INTERFACE)
+    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${name} INTERFACE ${ARGN})
+  endif()
+endfunction()
+
+# steward_test(NAME DIR LIBS...) builds every *_test.cc under DIR into one
+# GoogleTest binary registered with CTest.
+function(steward_test name dir)
+  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${dir}/*_test.cc)
+  if(NOT srcs)
+    return()
+  endif()
+  file(GLOB_RECURSE helpers CONFIGURE_DEPENDS ${dir}/*_testlib.cc)
+  add_executable(${name} ${srcs} ${helpers})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(${name} PRIVATE ${ARGN} GTest::gtest GTest::gmock GTest::gtest_main)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "STEWARD_BINARY=$<TARGET_FILE:steward>;STEWARD_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()
+
+# steward_embed_migrations(OUT_VAR DIR SYMBOL) turns DIR/NNNN_name.sql files into
+# a generated .cc defining
+#   const std::vector<steward::EmbeddedMigration>& SYMBOL();
+# (see src/store/migrations.h), so migrations ship inside the binary.
+function(steward_embed_migrations out_var dir symbol)
+  file(GLOB sqls CONFIGURE_DEPENDS ${dir}/*.sql)
+  list(SORT sqls)
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${symbol}.cc)
+  # A ';' would split the shell command; pass the list '|'-separated.
+  string(REPLACE ";" "|" files_arg "${sqls}")
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DSYMBOL=${symbol} "-DFILES=${files_arg}"
+            -P ${PROJECT_SOURCE_DIR}/cmake/embed_migrations.cmake
+    DEPENDS ${sqls} ${PROJECT_SOURCE_DIR}/cmake/embed_migrations.cmake
+    COMMENT "Embedding migrations ${symbol}"
+    VERBATIM)
+  set(${out_var} ${out} PARENT_SCOPE)
+endfunction()

@@ -1,0 +1,178 @@
+// Worker: runs handlers for jobs of registered kinds.
+//
+//   steward::WorkerOptions opts;
+//   opts.queues = {{"default", 8}, {"email", 2}};
+//   auto worker = steward::Worker::Open("sqlite://./steward.db", opts);
+//   worker->Handle<Welcome>("send_welcome", [](steward::JobContext& ctx, const Welcome& w) {
+//     mailer.Send(w.to, ctx.idempotency_key());
+//     return steward::Outcome::Success();
+//   });
+//   worker->Start();   // returns at once; work runs on background threads
+//   ...
+//   worker->Stop();    // graceful: stop claiming, wait up to shutdown_grace, hand back the rest
+//
+// Thread safety: Handle() must be called before Start(). Start/Stop may be
+// called from any thread; Stop without Start and a second Stop are harmless.
+// Handlers run concurrently on executor threads (up to each queue's
+// concurrency) and must be thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "steward/clock.h"
+#include "steward/job.h"
+#include "steward/retry.h"
+#include "steward/status.h"
+
+namespace steward {
+
+class Store;
+class RuntimeObserver;
+
+// How a handler's attempt ended. An exception thrown by a handler is treated
+// as Failure(e.what()).
+class Outcome {
+ public:
+  enum class Kind { kSuccess, kRetry, kSnooze, kDiscard };
+  static Outcome Success() { return Outcome(Kind::kSuccess); }
+  // Failed; try again after `delay` (default: the kind's RetryPolicy), unless
+  // attempts are exhausted, in which case the job is discarded.
+  static Outcome Retry(std::string message, std::optional<Micros> delay = std::nullopt,
+                       std::string detail = {});
+  static Outcome Failure(std::string message, std::string detail = {}) {
+    return Retry(std::move(message), std::nullopt, std::move(detail));
+  }
+  // Not now: run again after `delay`; this attempt is not counted.
+  static Outcome Snooze(Micros delay);
+  // Failed permanently; never retried automatically.
+  static Outcome Discard(std::string message, std::string detail = {});
+
+  Kind kind() const { return kind_; }
+  const std::string& message() const { return message_; }
+  const std::string& detail() const { return detail_; }
+  std::optional<Micros> delay() const { return delay_; }
+
+ private:
+  explicit Outcome(Kind k) : kind_(k) {}
+  Kind kind_;
+  std::string message_, detail_;
+  std::optional<Micros> delay_;
+};
+
+// What a handler sees. Valid only during the handler call.
+class JobContext {
+ public:
+  JobContext(const Job& job, nlohmann::json payload, const std::atomic<bool>* cancelled)
+      : job_(job), payload_(std::move(payload)), cancelled_(cancelled) {}
+
+  int64_t id() const { return job_.id; }
+  int attempt() const { return job_.attempt; }
+  int max_attempts() const { return job_.max_attempts; }
+  const std::string& kind() const { return job_.kind; }
+  const std::string& queue() const { return job_.queue; }
+  Timestamp run_at() const { return job_.run_at; }
+  const nlohmann::json& payload() const { return payload_; }
+  const Job& job() const { return job_; }
+  // "steward-<id>": stable across attempts; store it with the side effect
+  // to make a handler idempotent under at-least-once delivery.
+  std::string idempotency_key() const { return "steward-" + std::to_string(job_.id); }
+  // True once the job was cancelled, its timeout passed, or the worker is
+  // shutting down past its grace period. Long handlers should poll it.
+  bool cancelled() const { return cancelled_->load(std::memory_order_relaxed); }
+
+ private:
+  const Job& job_;
+  nlohmann::json payload_;
+  const std::atomic<bool>* cancelled_;
+};
+
+using Handler = std::function<Outcome(JobContext&)>;
+
+// Per-kind settings. Zero values mean "use the worker default".
+struct KindOptions {
+  std::optional<RetryPolicy> retry;
+  Micros timeout{0};  // 0: WorkerOptions::default_timeout
+};
+
+struct QueueOptions {
+  std::string name = "default";
+  int concurrency = 8;  // handlers of this queue running at once, 1..10000
+};
+
+struct WorkerOptions {
+  std::vector<QueueOptions> queues = {QueueOptions{}};
+  // Identity written as lease_owner; default "<hostname>:<pid>:<random>".
+  std::string worker_id;
+  // A running job's lease; extended every lease/3 by the heartbeat. A dead
+  // worker's jobs are rescued once the lease expires (+ rescue_interval).
+  Micros lease = std::chrono::seconds(30);
+  Micros rescue_interval = std::chrono::seconds(15);
+  // Fallback poll when no wake-up arrives (other processes enqueueing into
+  // SQLite, lost NOTIFY).
+  Micros poll_interval = std::chrono::seconds(1);
+  // Longest a handler may run before it is cancelled and the attempt fails.
+  Micros default_timeout = std::chrono::minutes(30);
+  // On Stop(): how long running handlers may finish before their jobs are
+  // handed back (released) for another worker.
+  Micros shutdown_grace = std::chrono::seconds(25);
+  RetryPolicy default_retry;
+  // Retention of finished jobs (0 disables cleanup).
+  Micros keep_completed = std::chrono::hours(24);
+  Micros keep_failed = std::chrono::hours(24 * 14);
+  // Jobs claimed per fetch at most (also bounded by free slots).
+  int claim_batch = 256;
+  Clock* clock = nullptr;  // default: SystemClock()
+  // Receives runtime events (metrics, alerts, health). Not owned.
+  RuntimeObserver* observer = nullptr;
+};
+
+class Worker {
+ public:
+  // Opens the store at `url` and migrates it.
+  static Result<std::unique_ptr<Worker>> Open(const std::string& url, WorkerOptions options = {});
+  // Uses an existing store (shared, e.g. with a Client in the same process).
+  static Result<std::unique_ptr<Worker>> Create(std::shared_ptr<Store> store,
+                                                WorkerOptions options = {});
+  virtual ~Worker() = default;
+
+  // Registers the handler for `kind`. Replaces an earlier one.
+  virtual void Handle(const std::string& kind, Handler handler, KindOptions options = {}) = 0;
+
+  // Typed convenience: the payload is converted with nlohmann::json's
+  // from_json; a payload that does not convert discards the job (retrying
+  // cannot fix it).
+  template <typename T, typename F>
+  void Handle(const std::string& kind, F fn, KindOptions options = {}) {
+    Handle(
+        kind,
+        [fn = std::move(fn)](JobContext& ctx) -> Outcome {
+          T value;
+          try {
+            value = ctx.payload().get<T>();
+          } catch (const std::exception& e) {
+            return Outcome::Discard(std::string("payload does not match type: ") + e.what());
+          }
+          return fn(ctx, value);
+        },
+        options);
+  }
+
+  virtual Status Start() = 0;
+  virtual void Stop() = 0;
+  // Wakes fetchers now (an enqueue happened that this process cannot see).
+  virtual void Wake() = 0;
+  virtual const std::string& id() const = 0;
+  virtual std::shared_ptr<Store> store() const = 0;
+  // Number of handlers running now.
+  virtual int Running() const = 0;
+};
+
+}  // namespace steward

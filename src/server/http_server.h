@@ -1,0 +1,86 @@
+// HttpServer: Steward's HTTP endpoint (cpp-httplib) for probes, metrics and
+// the JSON API.
+//
+//   RouteTable routes = BuildRoutes(ctx, &health, &metrics);
+//   HttpServer server(options, std::move(routes));
+//   STEWARD_RETURN_IF_ERROR(server.Start());   // binds, then serves on its own threads
+//   ...
+//   server.Stop();
+//
+// The server owns a fixed pool of `threads` request threads, separate from
+// the worker's executors, so a flood of API calls cannot starve job
+// execution and busy handlers cannot starve the probes. Bodies above
+// `max_payload` are refused with 413; slow clients are cut off by the read
+// and write timeouts.
+//
+// Start/Stop follow the loop contract: Stop without Start and a second Stop
+// are harmless. Not copyable.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/api.h"
+#include "server/route_table.h"
+#include "steward/status.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace steward::server {
+
+struct HttpServerOptions {
+  // "HOST:PORT" ("[::1]:8080" for IPv6). Port 0 picks a free port; the
+  // chosen address is logged as {"msg":"http listening","address":...}.
+  std::string listen = "127.0.0.1:8080";
+  // Request threads. Each keep-alive connection holds one while open, so
+  // leave room beyond Prometheus and the probes.
+  int threads = 8;
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds write_timeout{10};
+  std::chrono::seconds keep_alive_timeout{2};
+  size_t max_payload = 1 << 20;  // 1 MiB
+};
+
+// Splits "HOST:PORT"; kInvalidArgument naming the value otherwise.
+Result<std::pair<std::string, int>> ParseListenAddress(const std::string& listen);
+
+// The standard routes: probes, /metrics, jobs and queues. `health` and
+// `metrics` may be null (their routes are then absent). Further areas
+// (schedules, checks) are added with `extra` registration functions.
+RouteTable BuildRoutes(ApiContext ctx, HealthRegistry* health, MetricsObserver* metrics,
+                       const std::vector<std::function<void(RouteTable&)>>& extra = {});
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, RouteTable routes);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts serving. kInvalidArgument for a malformed address,
+  // kUnavailable when it cannot be bound (in use, not local).
+  Status Start();
+  // Stops accepting, finishes in-flight requests, joins the threads.
+  void Stop();
+
+  int port() const { return port_; }
+  // "127.0.0.1:NNNN" once started.
+  const std::string& address() const { return address_; }
+  const RouteTable& routes() const { return routes_; }
+
+ private:
+  HttpServerOptions options_;
+  RouteTable routes_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::string address_;
+};
+
+}  // namespace steward::server

@@ -1,0 +1,87 @@
+// SqliteStore's class, shared by the .cc files that implement it (split by
+// area: open/schema, the job hot path, admin reads and writes).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/migrations.h"
+#include "store/sqlite/sqlite_conn.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace steward {
+
+// Generated at build time from src/store/sqlite/migrations/*.sql.
+const std::vector<EmbeddedMigration>& SqliteMigrations();
+
+namespace sqlite {
+
+// Columns read by ReadJob, in order; every job query selects exactly these.
+inline constexpr const char* kJobColumns =
+    "id, queue, kind, payload, priority, run_at, attempt, max_attempts, state, unique_key, "
+    "created_at, started_at, finished_at, lease_owner, lease_expires_at, cancel_requested";
+// State sets, spelled exactly as in the partial indexes' WHERE clauses
+// (migrations/0001_init.sql): SQLite only uses a partial index when the query
+// repeats its term. OR chains, not IN lists: see the migration for why.
+inline constexpr const char* kPendingStates =
+    "(state = 'scheduled' OR state = 'available' OR state = 'retryable')";
+inline constexpr const char* kUnfinishedStates =
+    "(state = 'scheduled' OR state = 'available' OR state = 'running' OR state = 'retryable')";
+inline constexpr const char* kFinishedStates =
+    "(state = 'completed' OR state = 'discarded' OR state = 'cancelled')";
+
+// Reads a row selected with kJobColumns starting at column 0 (no errors).
+Result<Job> ReadJob(const Stmt& s);
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(const SqliteOptions& options);
+
+  StoreCapabilities Capabilities() const override;
+  Status Migrate() override;
+  Result<std::pair<int, int>> SchemaVersion() override;
+  Status Ping() override;
+
+  Result<std::vector<InsertedJob>> JobInsertMany(std::span<const NewJob> jobs,
+                                                 Timestamp now) override;
+  Result<std::vector<Job>> JobClaim(const JobClaimParams& p) override;
+  Result<std::vector<JobCompletionResult>> JobCompleteMany(
+      std::span<const JobCompletion> completions) override;
+  Result<std::vector<int64_t>> JobExtendLeases(const std::string& worker_id,
+                                               std::span<const int64_t> ids,
+                                               Timestamp lease_until) override;
+  Result<int> JobRelease(const std::string& worker_id, std::span<const int64_t> ids,
+                         Timestamp now) override;
+  Result<std::vector<RescuedJob>> JobRescueExpired(const JobRescueParams& p) override;
+  Result<std::optional<Timestamp>> JobNextRunAt(const std::string& queue) override;
+  Result<Job> JobGet(int64_t id) override;
+  Result<std::vector<Job>> JobList(const JobListParams& p) override;
+  Status JobRetry(int64_t id, Timestamp now) override;
+  Result<JobState> JobCancel(int64_t id, Timestamp now) override;
+  Result<int> JobDeleteFinished(const JobDeleteFinishedParams& p) override;
+
+  Result<std::vector<QueueStats>> QueueStatsAll(Timestamp now) override;
+  Status QueueSetPaused(const std::string& queue, bool paused) override;
+
+ private:
+  SqliteStore(SqliteOptions options, std::unique_ptr<Conn> writer, std::unique_ptr<Conn> reader);
+
+  // Reads the applied schema version (0 if none) on `conn`; fails if the file
+  // holds another application's tables (or is not a SQLite file at all).
+  static Result<int> CheckSchema(Conn& conn);
+  // kFailedPrecondition if `version` is newer than this binary knows.
+  static Status CheckNotNewer(const Conn& conn, int version);
+  // Records an attempt's error; caller holds the writer lock in a transaction.
+  Status InsertError(int64_t job_id, int attempt, Timestamp at, const std::string& message,
+                     const std::string& detail);
+
+  SqliteOptions options_;
+  std::unique_ptr<Conn> writer_;
+  std::unique_ptr<Conn> reader_owned_;  // null for ":memory:" (one private database)
+  Conn* reader_;                        // reader_owned_ or writer_
+};
+
+}  // namespace sqlite
+}  // namespace steward

@@ -1,0 +1,297 @@
+// The worker runtime against a real SQLite store: wake-ups, outcomes,
+// retries, timeouts, cancellation, shutdown.
+#include <atomic>
+#include <set>
+
+#include "runtime/runtime_fixture.h"
+
+namespace steward::testing {
+namespace {
+
+NewJob Job1(std::string kind, std::string payload = "{}") {
+  NewJob j;
+  j.kind = std::move(kind);
+  j.payload = std::move(payload);
+  return j;
+}
+
+TEST_F(RuntimeTest, EnqueueWakesIdleWorkerWithoutPolling) {
+  auto w = MakeWorker(FastOptions());  // poll interval: 1 h
+  Latch ran;
+  w->Handle("ping", [&](JobContext&) {
+    ran.Set();
+    return Outcome::Success();
+  });
+  ASSERT_TRUE(w->Start().ok());
+  // Let the fetcher go idle first, so the job can only arrive by a wake-up.
+  ASSERT_TRUE(store_->JobNextRunAt("default").ok());
+  int64_t id = Enqueue(Job1("ping"));
+  EXPECT_TRUE(ran.Wait(5s)) << "an in-process enqueue must wake the idle fetcher";
+  AwaitState(id, JobState::kCompleted);
+  w->Stop();
+}
+
+TEST_F(RuntimeTest, DelayedJobRunsAtRunAtNotBefore) {
+  auto w = MakeWorker(FastOptions());
+  std::atomic<int64_t> ran_at{0};
+  Latch ran;
+  w->Handle("later", [&](JobContext&) {
+    ran_at = ToMicros(SystemClock().Now());
+    ran.Set();
+    return Outcome::Success();
+  });
+  ASSERT_TRUE(w->Start().ok());
+  NewJob j = Job1("later");
+  j.run_at = SystemClock().Now() + 400ms;
+  Enqueue(j);
+  // With a 1 h poll interval this only passes if the fetcher sleeps until run_at.
+  ASSERT_TRUE(ran.Wait(5s));
+  EXPECT_GE(ran_at.load(), ToMicros(*j.run_at));
+  w->Stop();
+}
+
+TEST_F(RuntimeTest, FailuresRetryWithBackoffThenSucceed) {
+  auto w = MakeWorker(FastOptions());
+  std::atomic<int> calls{0};
+  w->Handle("flaky", [&](JobContext& ctx) {
+    ++calls;
+    if (ctx.attempt() < 3) throw std::runtime_error("boom " + std::to_string(ctx.attempt()));
+    return Outcome::Success();
+  });
+  ASSERT_TRUE(w->Start().ok());
+  int64_t id = Enqueue(Job1("flaky"));
+  Job j = AwaitState(id, JobState::kCompleted);
+  EXPECT_EQ(j.attempt, 3);
+  EXPECT_EQ(calls.load(), 3);
+  ASSERT_EQ(j.errors.size(), 2u);
+  EXPECT_EQ(j.errors[0].message, "boom 1");
+  EXPECT_EQ(j.errors[1].message, "boom 2");
+  EXPECT_EQ(j.errors[1].attempt, 2);
+  // Backoff: the second failure waited at least base * 2 = 20 ms after the first.
+  EXPECT_GE(j.errors[1].at - j.errors[0].at, 10ms);
+  w->Stop();
+}
+
+TEST_F(RuntimeTest, ExhaustedAttemptsDiscard) {
+  auto w = MakeWorker(FastOptions());
+  w->Handle("always_fails", [&](JobContext&) { return Outcome::Failure("nope"); });
+  ASSERT_TRUE(w->Start().ok());
+  NewJob nj = Job1("always_fails");
+  nj.max_attempts = 2;
+  Job j = AwaitState(Enqueue(nj), JobState::kDiscarded);
+  EXPECT_EQ(j.attempt, 2);
+  EXPECT_EQ(j.errors.size(), 2u);
+  w->Stop();
+}
+
+TEST_F(RuntimeTest, DiscardIsPermanentAndSnoozeDoesNotCountAttempt) {
+  auto w = MakeWorker(FastOptions());
+  std::atomic<int> snoozes{0};
+  w->Handle("bad", [&](JobContext&) { return Outcome::Discard("invalid address"); });
+  w->Handle("sleepy", [&](JobContext& ctx) {
+    if (snoozes++ < 2) return Outcome::Snooze(20ms);
+    EXPECT_EQ(ctx.attempt(), 1);
+    return Outcome::Success();
+  });
+  ASSERT_TRUE(w->Start().ok());
+  Job bad = AwaitState(Enqueue(Job1("bad")), JobState::kDiscarded);
+  EXPECT_EQ(bad.attempt, 1);
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0].message, "invalid address");
+  Job sleepy = AwaitState(Enqueue(Job1("sleepy")), JobState::kCompleted);
+  EXPECT_EQ(sleepy.attempt, 1);
+  EXPECT_EQ(snoozes.load(), 3);
+  w->Stop();
+}
+
+TEST_F(RuntimeTest, UnknownKindFailsWithClearErrorAndRetries) {
+  auto w = MakeWorker(FastOptions());
+  ASSERT_TRUE(w->Start().ok());
+  NewJob nj = Job1("nobody_handles_this");
+  nj.max_attempts = 1;
+  Job j = AwaitState(Enqueue(nj), JobState::kDiscarded);
+  ASSERT_EQ(j.errors.size(), 1u);
+  EXPECT_NE(j.errors[0].message.find("no handler registered for kind \"nobody_handles_this\""),
+            std::string::npos);
+  w->Stop();
+}
+
+TEST_F(RuntimeTest, TimeoutCancelsHandlerAndFailsAttempt) {
+  auto o = FastOptions();
+  auto w = MakeWorker(o);
+  Latch saw_cancel;
+  KindOptions ko;
+  ko.timeout = 300ms;
+  w->Handle(
+      "slow",
+      [&](JobContext& ctx) {
+        auto until = std::chrono::steady_clock::now() + 10s;
+        while (!ctx.cancelled() && std::chrono::steady_clock::now() < until) {
+          std::this_thread::sleep_for(5ms);
+        }
+        if (ctx.cancelled()) saw_cancel.Set();
+        return Outcome::Success();  // ignored: the attempt already timed out
+      },
+      ko);
+  ASSERT_TRUE(w->Start().ok());
+  NewJob nj = Job1("slow");
+  nj.max_attempts = 1;
+  Job j = AwaitState(Enqueue(nj), JobState::kDiscarded);
+  EXPECT_TRUE(saw_cancel.Wait(5s));
+  ASSERT_EQ(j.errors.size(), 1u);
+  EXPECT_NE(j.errors[0].message.find("timeout"), std::string::npos);
+  w->Stop();
+}
+
+TEST_F(RuntimeTest, CancellationReachesRunningHandler) {
+  auto w = MakeWorker(FastOptions());
+  Latch started, saw_cancel;
+  w->Handle("long", [&](JobContext& ctx) {
+    started.Set();
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (!ctx.cancelled() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(5ms);
+    }
+    if (ctx.cancelled()) saw_cancel.Set();
+    return Outcome::Failure("stopped early");
+  });
+  ASSERT_TRUE(w->Start().ok());
+  int64_t id = Enqueue(Job1("long"));
+  ASSERT_TRUE(started.Wait());
+  auto st = client_->Cancel(id);
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  EXPECT_EQ(*st, JobState::kRunning);
+  EXPECT_TRUE(saw_cancel.Wait(5s));
+  AwaitState(id, JobState::kCancelled);
+  w->Stop();
+}
+
+TEST_F(RuntimeTest, GracefulShutdownLetsShortJobsFinish) {
+  auto w = MakeWorker(FastOptions());
+  Latch started;
+  w->Handle("short", [&](JobContext&) {
+    started.Set();
+    std::this_thread::sleep_for(200ms);  // the work itself, not synchronisation
+    return Outcome::Success();
+  });
+  ASSERT_TRUE(w->Start().ok());
+  int64_t id = Enqueue(Job1("short"));
+  ASSERT_TRUE(started.Wait());
+  w->Stop();
+  auto j = store_->JobGet(id);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->state, JobState::kCompleted);
+}
+
+TEST_F(RuntimeTest, ShutdownPastGraceHandsBackRunningJobs) {
+  auto o = FastOptions();
+  o.shutdown_grace = 100ms;
+  auto w = MakeWorker(o);
+  Latch started;
+  std::atomic<bool> cancelled_seen{false};
+  w->Handle("stubborn", [&](JobContext& ctx) {
+    started.Set();
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (!ctx.cancelled() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(5ms);
+    }
+    cancelled_seen = ctx.cancelled();
+    return Outcome::Success();
+  });
+  ASSERT_TRUE(w->Start().ok());
+  int64_t id = Enqueue(Job1("stubborn"));
+  ASSERT_TRUE(started.Wait());
+  auto t0 = std::chrono::steady_clock::now();
+  w->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s);
+  EXPECT_TRUE(cancelled_seen.load());
+  auto j = store_->JobGet(id);
+  ASSERT_TRUE(j.ok());
+  // Handed back: pending again, the interrupted attempt not counted.
+  EXPECT_EQ(j->state, JobState::kAvailable);
+  EXPECT_EQ(j->attempt, 0);
+  EXPECT_FALSE(j->lease_owner.has_value());
+}
+
+TEST_F(RuntimeTest, ConcurrencyLimitIsRespected) {
+  auto o = FastOptions();
+  o.queues = {{"default", 3}};
+  auto w = MakeWorker(o);
+  std::atomic<int> now_running{0}, max_running{0}, done{0};
+  w->Handle("work", [&](JobContext&) {
+    int n = ++now_running;
+    int m = max_running.load();
+    while (n > m && !max_running.compare_exchange_weak(m, n)) {
+    }
+    std::this_thread::sleep_for(20ms);
+    --now_running;
+    ++done;
+    return Outcome::Success();
+  });
+  std::vector<NewJob> jobs(20, Job1("work"));
+  ASSERT_TRUE(client_->EnqueueMany(jobs).ok());
+  ASSERT_TRUE(w->Start().ok());
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (done.load() < 20 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  w->Stop();
+  EXPECT_EQ(done.load(), 20);
+  EXPECT_EQ(max_running.load(), 3);
+}
+
+struct Greeting {
+  std::string name;
+  int times = 0;
+};
+void from_json(const nlohmann::json& j, Greeting& g) {
+  j.at("name").get_to(g.name);
+  j.at("times").get_to(g.times);
+}
+void to_json(nlohmann::json& j, const Greeting& g) { j = {{"name", g.name}, {"times", g.times}}; }
+
+TEST_F(RuntimeTest, TypedHandlersConvertPayloads) {
+  auto w = MakeWorker(FastOptions());
+  std::string got;
+  Latch ran;
+  w->Handle<Greeting>("greet", [&](JobContext&, const Greeting& g) {
+    got = g.name + "x" + std::to_string(g.times);
+    ran.Set();
+    return Outcome::Success();
+  });
+  ASSERT_TRUE(w->Start().ok());
+  auto ok = client_->Enqueue("greet", Greeting{"ada", 2});
+  ASSERT_TRUE(ok.ok());
+  ASSERT_TRUE(ran.Wait());
+  EXPECT_EQ(got, "adax2");
+  // A payload that does not convert is discarded: retrying cannot fix it.
+  NewJob bad = Job1("greet", R"({"name": 5})");
+  Job j = AwaitState(Enqueue(bad), JobState::kDiscarded);
+  ASSERT_EQ(j.errors.size(), 1u);
+  EXPECT_NE(j.errors[0].message.find("payload does not match type"), std::string::npos);
+  w->Stop();
+}
+
+TEST_F(RuntimeTest, StopWithoutStartAndDoubleStopAreHarmless) {
+  auto w = MakeWorker(FastOptions());
+  w->Stop();
+  auto w2 = MakeWorker(FastOptions());
+  ASSERT_TRUE(w2->Start().ok());
+  EXPECT_EQ(w2->Start().code(), StatusCode::kFailedPrecondition);
+  w2->Stop();
+  w2->Stop();
+}
+
+TEST_F(RuntimeTest, InvalidOptionsAreRejected) {
+  WorkerOptions o = FastOptions();
+  o.queues = {{"default", 0}};
+  auto w = Worker::Create(store_, o);
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(w.status().message().find("concurrency"), std::string::npos);
+  o.queues = {{"bad queue!", 1}};
+  EXPECT_EQ(Worker::Create(store_, o).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace steward::testing

@@ -1,0 +1,129 @@
+// Conformance: QueueStatsAll and QueueSetPaused.
+#include <chrono>
+#include <vector>
+
+#include "store/store_fixture.h"
+
+namespace steward::testing {
+namespace {
+
+using ::testing::IsEmpty;
+
+class QueueStatsTest : public StoreTest {
+ protected:
+  std::vector<QueueStats> Stats(Timestamp now) {
+    auto r = store().QueueStatsAll(now);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::vector<QueueStats>{};
+  }
+  static const QueueStats* Find(const std::vector<QueueStats>& all, const std::string& name) {
+    for (const QueueStats& q : all) {
+      if (q.queue == name) return &q;
+    }
+    return nullptr;
+  }
+};
+
+TEST_P(QueueStatsTest, EmptyStoreHasNoQueues) { EXPECT_THAT(Stats(At(0)), IsEmpty()); }
+
+TEST_P(QueueStatsTest, CountsEveryStateAndTheOldestDueJob) {
+  // mail: 2 available (run_at 0 and 4), 1 scheduled for later, 1 running,
+  // 1 retryable (due at 20), 1 completed, 1 discarded, 1 cancelled.
+  auto job = [](double run_at, int max_attempts = 5) {
+    NewJob j = MakeJob("k", "mail");
+    j.run_at = At(run_at);
+    j.max_attempts = max_attempts;
+    return j;
+  };
+  // Claimed first (lowest run_at), then driven to their states.
+  std::vector<NewJob> to_claim = {job(-4), job(-3), job(-2, 1), job(-1)};
+  ASSERT_OK(store().JobInsertMany(to_claim, At(-10)));
+  std::vector<Job> c = Claim("mail", 4, At(0));
+  ASSERT_EQ(c.size(), 4u);
+  // c[0] stays running.
+  JobCompletion retry = Completion(c[1], JobCompletion::Kind::kRetry, At(1));
+  retry.retry_at = At(20);
+  JobCompletion discard = Completion(c[2], JobCompletion::Kind::kRetry, At(1));  // last attempt
+  JobCompletion complete = Completion(c[3], JobCompletion::Kind::kCompleted, At(1));
+  std::vector<JobCompletion> batch = {retry, discard, complete};
+  ASSERT_OK(store().JobCompleteMany(batch));
+  Insert(job(0), At(0));
+  Insert(job(4), At(5));
+  Insert(job(100), At(0));
+  int64_t to_cancel = Insert(job(200), At(0));
+  ASSERT_OK(store().JobCancel(to_cancel, At(1)));
+  Insert(MakeJob("k", "other"), At(9));
+
+  std::vector<QueueStats> all = Stats(At(10));
+  ASSERT_EQ(all.size(), 2u);
+  const QueueStats* mail = Find(all, "mail");
+  ASSERT_NE(mail, nullptr);
+  EXPECT_EQ(mail->available, 2);
+  EXPECT_EQ(mail->scheduled, 1);
+  EXPECT_EQ(mail->running, 1);
+  EXPECT_EQ(mail->retryable, 1);
+  EXPECT_EQ(mail->completed, 1);
+  EXPECT_EQ(mail->discarded, 1);
+  EXPECT_EQ(mail->cancelled, 1);
+  EXPECT_EQ(mail->due, 2) << "run_at 0 and 4 are due at 10; 20 and 100 are not";
+  ASSERT_TRUE(mail->oldest_due_age.has_value());
+  EXPECT_EQ(*mail->oldest_due_age, std::chrono::seconds(10));
+  EXPECT_FALSE(mail->paused);
+
+  const QueueStats* other = Find(all, "other");
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->available, 1);
+  EXPECT_EQ(other->due, 1);
+  ASSERT_TRUE(other->oldest_due_age.has_value());
+  EXPECT_EQ(*other->oldest_due_age, std::chrono::seconds(1));
+
+  // Later, the retryable and the scheduled job fall due too.
+  all = Stats(At(150));
+  mail = Find(all, "mail");
+  ASSERT_NE(mail, nullptr);
+  EXPECT_EQ(mail->due, 4);
+  EXPECT_EQ(*mail->oldest_due_age, std::chrono::seconds(150));
+}
+
+TEST_P(QueueStatsTest, NoDueJobsMeansNoAge) {
+  NewJob later = MakeJob();
+  later.run_at = At(60);
+  Insert(later, At(0));
+  std::vector<QueueStats> all = Stats(At(1));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].due, 0);
+  EXPECT_FALSE(all[0].oldest_due_age.has_value());
+}
+
+TEST_P(QueueStatsTest, PausedQueuesAreReportedEvenWithoutJobs) {
+  Insert(MakeJob("k", "busy"));
+  ASSERT_OK(store().QueueSetPaused("idle", true));
+  ASSERT_OK(store().QueueSetPaused("busy", true));
+  ASSERT_OK(store().QueueSetPaused("busy", true));  // idempotent
+  std::vector<QueueStats> all = Stats(At(1));
+  ASSERT_EQ(all.size(), 2u);
+  const QueueStats* idle = Find(all, "idle");
+  ASSERT_NE(idle, nullptr);
+  EXPECT_TRUE(idle->paused);
+  EXPECT_EQ(idle->available + idle->scheduled + idle->running, 0);
+  const QueueStats* busy = Find(all, "busy");
+  ASSERT_NE(busy, nullptr);
+  EXPECT_TRUE(busy->paused);
+  EXPECT_EQ(busy->available, 1);
+
+  ASSERT_OK(store().QueueSetPaused("busy", false));
+  all = Stats(At(1));
+  busy = Find(all, "busy");
+  ASSERT_NE(busy, nullptr);
+  EXPECT_FALSE(busy->paused);
+}
+
+TEST_P(QueueStatsTest, PauseRejectsBadQueueNames) {
+  EXPECT_THAT(store().QueueSetPaused("", true), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(store().QueueSetPaused("white space", true), StatusIs(StatusCode::kInvalidArgument));
+}
+
+STEWARD_INSTANTIATE_STORE_SUITE(QueueStatsTest);
+
+}  // namespace
+}  // namespace steward::testing

@@ -1,0 +1,213 @@
+// MetricsObserver and MetricsCollector with a real Worker on SQLite; the
+// exposition is validated by the real promtool.
+#include "watch/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "steward/client.h"
+#include "steward/worker.h"
+#include "support/temp_dir.h"
+#include "watch/fault_store.h"
+#include "watch/health.h"
+#include "watch/metrics_collector.h"
+#include "watch/promtool.h"
+
+namespace steward {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The value of the sample `series` (exact name and labels as rendered), or -1.
+double Sample(const std::string& text, const std::string& series) {
+  size_t pos = 0;
+  while ((pos = text.find(series + " ", pos)) != std::string::npos) {
+    if (pos == 0 || text[pos - 1] == '\n') {
+      return std::stod(text.substr(pos + series.size() + 1));
+    }
+    pos += series.size();
+  }
+  return -1;
+}
+
+class MetricsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = OpenStore("sqlite://" + dir_.File("m.db"));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_TRUE((*s)->Migrate().ok());
+    store_ = std::shared_ptr<Store>(std::move(s).value());
+  }
+
+  Job AwaitFinished(Client& c, int64_t id) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    Job last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto j = c.Get(id);
+      if (j.ok()) {
+        last = *j;
+        if (IsFinished(last.state)) return last;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    ADD_FAILURE() << "job " << id << " did not finish; state " << JobStateName(last.state);
+    return last;
+  }
+
+  testing::TempDir dir_;
+  std::shared_ptr<Store> store_;
+};
+
+TEST_F(MetricsTest, CountsJobOutcomesFromARealWorker) {
+  MetricsOptions mo;
+  mo.version = "1.2.3";
+  mo.backend = "sqlite";
+  MetricsObserver m(mo);
+  WorkerOptions wo;
+  wo.queues = {{"default", 4}};
+  wo.default_retry = RetryPolicy{.base = 10ms, .max = 20ms, .jitter = 0};
+  wo.observer = &m;
+  auto w = Worker::Create(store_, wo);
+  ASSERT_TRUE(w.ok());
+  (*w)->Handle("ok", [](JobContext&) { return Outcome::Success(); });
+  (*w)->Handle("flaky", [](JobContext& ctx) {
+    return ctx.attempt() < 2 ? Outcome::Failure("first try fails") : Outcome::Success();
+  });
+  (*w)->Handle("bad", [](JobContext&) { return Outcome::Discard("permanent"); });
+  ASSERT_TRUE((*w)->Start().ok());
+  Client c(store_);
+  std::vector<int64_t> ids;
+  for (const char* kind : {"ok", "ok", "flaky", "bad"}) {
+    NewJob j;
+    j.kind = kind;
+    auto r = c.Enqueue(j);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ids.push_back(r->id);
+  }
+  for (auto id : ids) AwaitFinished(c, id);
+  (*w)->Stop();
+
+  std::string text = m.Render();
+  EXPECT_EQ(Sample(text, R"(steward_jobs_completed_total{kind="ok",queue="default"})"), 2) << text;
+  EXPECT_EQ(Sample(text, R"(steward_jobs_completed_total{kind="flaky",queue="default"})"), 1);
+  EXPECT_EQ(Sample(text, R"(steward_jobs_started_total{kind="flaky",queue="default"})"), 2);
+  EXPECT_EQ(Sample(text, R"(steward_jobs_failed_total{kind="flaky",queue="default"})"), 1);
+  EXPECT_EQ(Sample(text, R"(steward_jobs_retried_total{kind="flaky",queue="default"})"), 1);
+  EXPECT_EQ(Sample(text, R"(steward_jobs_failed_total{kind="bad",queue="default"})"), 1);
+  EXPECT_EQ(Sample(text, R"(steward_jobs_discarded_total{kind="bad",queue="default"})"), 1);
+  EXPECT_EQ(Sample(text, R"(steward_job_duration_seconds_count{kind="ok",queue="default"})"), 2);
+  EXPECT_EQ(Sample(text, R"(steward_job_wait_seconds_count{kind="flaky",queue="default"})"), 2);
+  EXPECT_EQ(Sample(text, R"(steward_build_info{backend="sqlite",version="1.2.3"})"), 1);
+  EXPECT_GT(Sample(text, "steward_process_start_time_seconds"), 1.7e9);
+
+  auto [rc, out] = testing::PromtoolCheckMetrics(text);
+  EXPECT_EQ(rc, 0) << out << "\n" << text;
+}
+
+TEST_F(MetricsTest, PromtoolRejectsBrokenExposition) {
+  // Guards the check itself: the helper must be able to fail.
+  auto [rc, out] = testing::PromtoolCheckMetrics("steward_x{ 1\n");
+  EXPECT_NE(rc, 0) << out;
+}
+
+TEST_F(MetricsTest, LabelValuesAreCapped) {
+  MetricsOptions mo;
+  mo.max_label_values = 3;
+  MetricsObserver m(mo);
+  for (int i = 0; i < 10; ++i) {
+    Job j;
+    j.queue = "default";
+    j.kind = "kind" + std::to_string(i);
+    m.OnJobStarted(j, 0us);
+  }
+  std::string text = m.Render();
+  EXPECT_EQ(Sample(text, R"(steward_jobs_started_total{kind="kind2",queue="default"})"), 1);
+  EXPECT_EQ(Sample(text, R"(steward_jobs_started_total{kind="kind3",queue="default"})"), -1);
+  EXPECT_EQ(Sample(text, R"(steward_jobs_started_total{kind="other",queue="default"})"), 7) << text;
+}
+
+TEST_F(MetricsTest, CollectorRefreshesQueueGaugesAndTicksHealth) {
+  Client c(store_);
+  NewJob due;
+  due.kind = "x";
+  due.queue = "mail";
+  due.run_at = SystemClock().Now() - 30s;
+  ASSERT_TRUE(c.Enqueue(due).ok());
+  NewJob later = due;
+  later.run_at = SystemClock().Now() + 1h;
+  ASSERT_TRUE(c.Enqueue(later).ok());
+  ASSERT_TRUE(store_->QueueSetPaused("mail", true).ok());
+
+  auto fault = std::make_shared<testing::FaultStore>(store_);
+  MetricsObserver m;
+  HealthRegistry health(nullptr);
+  MetricsCollectorOptions co;
+  co.interval = 50ms;
+  co.health = &health;
+  int pool_calls = 0;
+  co.pool_stats = [&]() -> std::optional<DbPoolNumbers> {
+    ++pool_calls;
+    DbPoolNumbers n;
+    n.in_use = 3;
+    n.idle = 2;
+    n.waiters = 1;
+    n.wait_seconds_total = 1.5 * pool_calls;
+    n.leaks_detected_total = 1;
+    return n;
+  };
+  MetricsCollector collector(fault, &m, co);
+  collector.CollectOnce();
+  std::string text = m.Render();
+  EXPECT_EQ(Sample(text, R"(steward_queue_jobs{queue="mail",state="available"})"), 1) << text;
+  EXPECT_EQ(Sample(text, R"(steward_queue_jobs{queue="mail",state="scheduled"})"), 1);
+  EXPECT_GE(Sample(text, R"(steward_queue_oldest_due_age_seconds{queue="mail"})"), 29);
+  EXPECT_EQ(Sample(text, R"(steward_queue_paused{queue="mail"})"), 1);
+  EXPECT_EQ(Sample(text, "steward_store_up"), 1);
+  EXPECT_EQ(Sample(text, R"(steward_db_pool_connections{state="in_use"})"), 3);
+  EXPECT_EQ(Sample(text, "steward_db_pool_waiters"), 1);
+  EXPECT_EQ(Sample(text, "steward_db_pool_wait_seconds_total"), 1.5);
+  EXPECT_EQ(Sample(text, "steward_db_pool_leaks_detected_total"), 1);
+
+  fault->SetUnreachable(true);
+  collector.CollectOnce();
+  text = m.Render();
+  EXPECT_EQ(Sample(text, "steward_store_up"), 0);
+  // Counters only grow: fed cumulative totals, they add the difference.
+  EXPECT_EQ(Sample(text, "steward_db_pool_wait_seconds_total"), 3.0);
+  EXPECT_EQ(Sample(text, "steward_db_pool_leaks_detected_total"), 1);
+
+  // The background thread ticks loop "metrics" into health.
+  collector.Start();
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!health.Startup().ok && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(health.Startup().ok) << health.Startup().body.dump();
+  collector.Stop();
+  collector.Stop();  // harmless twice
+  auto [rc, out] = testing::PromtoolCheckMetrics(m.Render());
+  EXPECT_EQ(rc, 0) << out;
+}
+
+TEST_F(MetricsTest, QueueThatDisappearsIsReportedAsZero) {
+  MetricsObserver m;
+  QueueStats s;
+  s.queue = "gone";
+  s.available = 5;
+  m.SetQueueStats({s});
+  EXPECT_EQ(Sample(m.Render(), R"(steward_queue_jobs{queue="gone",state="available"})"), 5);
+  m.SetQueueStats({});
+  EXPECT_EQ(Sample(m.Render(), R"(steward_queue_jobs{queue="gone",state="available"})"), 0);
+}
+
+TEST_F(MetricsTest, EnqueuedCounterSkipsNothingButZero) {
+  MetricsObserver m;
+  m.CountEnqueued("default", 3);
+  m.CountEnqueued("default", 0);
+  EXPECT_EQ(Sample(m.Render(), R"(steward_jobs_enqueued_total{queue="default"})"), 3);
+}
+
+}  // namespace
+}  // namespace steward
