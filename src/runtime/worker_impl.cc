@@ -61,6 +61,13 @@ struct WorkerImpl::Core {
     int live_executors = 0;
     bool wake = false;
     bool exec_stop = false;
+    int refill_threshold = 1;  // free slots worth a claim under load
+
+    // Caller holds mu.
+    bool ShouldClaim() const {
+      int free = opts.concurrency - in_flight;
+      return free >= refill_threshold || (free > 0 && ready.empty());
+    }
     std::thread fetcher;
     std::vector<std::thread> executors;
   };
@@ -134,9 +141,11 @@ void WorkerImpl::Core::FetchLoop(Queue& q) {
     int want = 0;
     {
       std::unique_lock lock(q.mu);
-      // Tick while waiting for a free slot too, so a saturated queue is not
-      // mistaken for a stuck fetcher.
-      while (!stopping.load() && q.in_flight >= q.opts.concurrency) {
+      // Under load, claim only once a useful batch of slots is free (or the
+      // executors ran out of work): one claim per freed slot would turn a
+      // saturated queue into thousands of one-row transactions. Tick while
+      // waiting too, so a saturated queue is not mistaken for a stuck fetcher.
+      while (!stopping.load() && !q.ShouldClaim()) {
         q.fetch_cv.wait_for(lock, opts.poll_interval);
         observer->OnLoopTick(q.fetcher_name);
       }
@@ -184,11 +193,9 @@ void WorkerImpl::Core::FetchLoop(Queue& q) {
         for (auto& rj : batch) q.ready.push_back(std::move(rj));
         q.in_flight += static_cast<int>(jobs.size());
       }
-      if (jobs.size() == 1) {
-        q.exec_cv.notify_one();
-      } else {
-        q.exec_cv.notify_all();
-      }
+      // One wake-up per job, not a broadcast: a thundering herd of hundreds
+      // of executors on one mutex costs more than the jobs themselves.
+      for (size_t i = 0; i < jobs.size(); ++i) q.exec_cv.notify_one();
       // A full batch means more may be due: claim again at once.
       if (static_cast<int>(jobs.size()) == want) continue;
     }
@@ -223,12 +230,14 @@ void WorkerImpl::Core::ExecLoop(Queue& q) {
       q.ready.pop_front();
     }
     RunJob(q, rj);
+    bool wake_fetcher;
     {
       std::lock_guard lock(q.mu);
       --q.in_flight;
+      wake_fetcher = q.ShouldClaim();
     }
-    q.fetch_cv.notify_one();
-    idle_cv.notify_all();
+    if (wake_fetcher) q.fetch_cv.notify_one();
+    if (stopping.load(std::memory_order_relaxed)) idle_cv.notify_all();
   }
   std::lock_guard lock(q.mu);
   --q.live_executors;
@@ -586,6 +595,7 @@ WorkerImpl::WorkerImpl(std::shared_ptr<Store> store, WorkerOptions options)
     auto q = std::make_unique<Core::Queue>();
     q->opts = qo;
     q->fetcher_name = "fetcher:" + qo.name;
+    q->refill_threshold = std::max(1, std::min(qo.concurrency, core_->opts.claim_batch) / 4);
     core_->queues.push_back(std::move(q));
   }
 }
