@@ -199,6 +199,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   }
   Config c;
   c.source = std::string(origin);
+  c.toml_text = std::string(toml_text);
   STEWARD_RETURN_IF_ERROR(ReadString(root, "database", "database", c.database));
   STEWARD_RETURN_IF_ERROR(ReadString(root, "listen", "listen", c.listen));
   STEWARD_RETURN_IF_ERROR(ParseLogSettings(root, c));

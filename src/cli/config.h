@@ -37,6 +37,10 @@ struct Config {
   std::vector<KindConfig> kinds;
   // Where the file came from, for messages ("" when defaults only).
   std::string source;
+  // The whole file. Sections owned by other modules ([schedules.*],
+  // [checks.*], [alerts], [notify.*], [server]) are parsed by those modules
+  // from this text, so each stays in its own file.
+  std::string toml_text;
 };
 
 // Parses TOML text. `origin` names the file in error messages. Errors are

@@ -2,6 +2,10 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+// --- doctor (alerts issue) ---
+#include "cli/commands_doctor.h"
+// --- end doctor ---
+#include "cli/commands_schedules.h"
 
 #ifndef STEWARD_VERSION
 #define STEWARD_VERSION "0.1.0"
@@ -59,6 +63,16 @@ int main(int argc, char** argv) {
   auto* migrate_cmd = app.add_subcommand("migrate", "Apply database migrations");
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
+  // --- schedules and checks (commands_schedules.cc) ---
+  auto schedule_cmds = AddScheduleCommands(app, g);
+  // --- end schedules and checks ---
+
+  // --- doctor (alerts issue) ---
+  DoctorOptions doctor;
+  auto* doctor_cmd = app.add_subcommand("doctor", "Check config, database and notification channels");
+  doctor_cmd->add_flag("--send-test", doctor.send_test, "Send a test notification to each channel");
+  // --- end doctor ---
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -66,6 +80,9 @@ int main(int argc, char** argv) {
   }
 
   if (*serve_cmd) return RunServe(g, serve);
+  // --- schedules and checks ---
+  if (int rc = schedule_cmds->Run(); rc >= 0) return rc;
+  // --- end schedules and checks ---
   if (*enq_cmd) return RunEnqueue(g, enq);
   if (*list_cmd) return RunJobsList(g, list);
   if (*show_cmd) return RunJobsShow(g, job_id);
@@ -75,6 +92,7 @@ int main(int argc, char** argv) {
   if (*resume_cmd) return RunQueuePause(g, queue_name, false);
   if (*queues_cmd) return RunQueues(g);
   if (*migrate_cmd) return RunMigrate(g);
+  if (*doctor_cmd) return RunDoctor(g, doctor);  // doctor (alerts issue)
   if (*version_cmd) {
     std::printf("steward %s\n", STEWARD_VERSION);
     return 0;

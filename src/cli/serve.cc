@@ -11,6 +11,8 @@
 #include "core/log.h"
 #include "steward/client.h"
 #include "steward/worker.h"
+#include "store/postgres/postgres_store.h"
+#include "watch/metrics.h"
 
 namespace steward::cli {
 
@@ -76,6 +78,28 @@ int RunServe(const GlobalOptions& g, const ServeOptions& s) {
   if (Status st = store->Migrate(); !st.ok()) return Fail(st, "migrate " + log::RedactUrl(config->database));
 
   ServeHooks hooks;
+  // PostgreSQL: the pool's numbers feed metrics, and an exhausted pool (all
+  // connections lent, callers waiting) fails readiness.
+  if (auto* pg = dynamic_cast<PostgresStore*>(store.get())) {
+    hooks.SetPoolStatsProvider([pg]() -> std::optional<DbPoolNumbers> {
+      pg::PoolStats s = pg->pool_stats();
+      DbPoolNumbers n;
+      n.in_use = s.in_use;
+      n.idle = s.idle;
+      n.waiters = s.waiters;
+      n.wait_seconds_total = static_cast<double>(s.total_wait_us) / 1e6;
+      n.leaks_detected_total = s.leaks_detected;
+      return n;
+    });
+    hooks.SetExtraReadinessCheck([pg]() -> std::optional<std::string> {
+      pg::PoolStats s = pg->pool_stats();
+      if (s.in_use >= s.max && s.waiters > 0) {
+        return "connection pool exhausted: " + std::to_string(s.in_use) + "/" +
+               std::to_string(s.max) + " in use, " + std::to_string(s.waiters) + " waiting";
+      }
+      return std::nullopt;
+    });
+  }
   WorkerOptions wopts = config->worker;
   if (Status st = hooks.BeforeWorker(*config, store, wopts); !st.ok()) return Fail(st, "serve");
 

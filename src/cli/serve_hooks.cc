@@ -2,7 +2,17 @@
 
 #include <vector>
 
+#include "cli/server_config.h"
 #include "core/log.h"
+// --- schedules (issue "Schedules that survive downtime") ---
+#include "cli/config_schedules.h"
+#include "runtime/scheduler.h"
+// --- end schedules ---
+// --- alerts (issue "Errors reach a person, once") ---
+#include "cli/config_alerts.h"
+#include "watch/alerter.h"
+#include "watch/notifier.h"
+// --- end alerts ---
 #include "server/http_server.h"
 #include "watch/health.h"
 #include "watch/metrics_collector.h"
@@ -24,6 +34,20 @@ struct ServeHooks::State {
   std::function<std::optional<std::string>()> readiness_check;
   DbPoolStatsProvider pool_stats;
   std::unique_ptr<server::HttpServer> http;
+  // --- schedules ---
+  // Receivers of schedule and check events (alerts push theirs here before
+  // the schedules block in BeforeWorker runs).
+  std::vector<ScheduleObserver*> schedule_observers;
+  std::unique_ptr<ScheduleObserverFanout> schedule_fanout;
+  std::unique_ptr<Scheduler> scheduler;
+  // --- end schedules ---
+  // --- ops: auth + health listener (begin) ---
+  std::unique_ptr<server::HttpServer> health_http;
+  // --- ops: auth + health listener (end) ---
+  // --- alerts ---
+  std::unique_ptr<Alerter> alerter;
+  std::unique_ptr<Notifier> notifier;
+  // --- end alerts ---
 };
 
 ServeHooks::ServeHooks() : state_(std::make_unique<State>()) {}
@@ -62,11 +86,63 @@ Status ServeHooks::BeforeWorker(const Config& config, std::shared_ptr<Store> sto
   s.collector = std::make_unique<MetricsCollector>(store, s.metrics.get(), co);
   s.collector->Start();
 
+  // --- alerts: rules -> outbox -> senders (docs/alerts.md) ---
+  {
+    STEWARD_ASSIGN_OR_RETURN(AlertsConfig ac, ParseAlertsConfig(config));
+    if (ac.enabled) {
+      const std::string node = wopts.worker_id.empty() ? std::string("steward") : wopts.worker_id;
+      STEWARD_ASSIGN_OR_RETURN(auto senders, MakeSenders(ac, node));
+      NotifierOptions no;
+      no.clock = wopts.clock;
+      no.observer = s.health.get();
+      no.owner = "notifier:" + node;
+      s.notifier = std::make_unique<Notifier>(store, std::move(senders), no);
+      AlerterOptions ao;
+      ao.rules = ac.rules;
+      ao.channels = ac.channels();
+      ao.repeat_interval = ac.repeat_interval;
+      ao.group_wait = ac.group_wait;
+      ao.clock = wopts.clock;
+      ao.health = s.health.get();
+      ao.pool_stats = s.pool_stats;
+      ao.on_enqueued = [n = s.notifier.get()] { n->Wake(); };
+      s.alerter = std::make_unique<Alerter>(store, ao);
+      s.observers.push_back(s.alerter.get());
+      s.schedule_observers.push_back(s.alerter.get());  // checks down/up (schedules block below)
+      s.alerter->Start();
+      s.notifier->Start();
+      if (ao.channels.empty()) {
+        log::Info("alerts are recorded but no [notify.*] channel is configured");
+      }
+    }
+  }
+  // --- end alerts ---
+  // --- schedules: apply [schedules.*] / [checks.*], build the scheduler ---
+  {
+    STEWARD_ASSIGN_OR_RETURN(ScheduleConfig sched_config,
+                             ParseScheduleConfig(config.toml_text, config.source.empty()
+                                                                       ? std::string("steward.toml")
+                                                                       : config.source));
+    Clock* clock = wopts.clock ? wopts.clock : &SystemClock();
+    STEWARD_RETURN_IF_ERROR(ApplyScheduleConfig(*store, sched_config, clock->Now()));
+    s.schedule_fanout = std::make_unique<ScheduleObserverFanout>(s.schedule_observers);
+    SchedulerOptions so;
+    so.clock = clock;
+    so.schedule_observer = s.schedule_fanout.get();
+    s.scheduler = std::make_unique<Scheduler>(store, so);
+    // Completions of schedule jobs reach the schedule and its check.
+    s.observers.push_back(s.scheduler->run_recorder());
+  }
+  // --- end schedules ---
   std::vector<RuntimeObserver*> targets = {s.health.get(), s.metrics.get()};
   if (wopts.observer) targets.push_back(wopts.observer);
   for (auto* o : s.observers) targets.push_back(o);
   s.fanout = std::make_unique<ObserverFanout>(std::move(targets));
   wopts.observer = s.fanout.get();
+  // --- schedules: start firing (every node may; the store keeps it exact) ---
+  s.scheduler->set_observer(s.fanout.get());
+  STEWARD_RETURN_IF_ERROR(s.scheduler->Start());
+  // --- end schedules ---
   return Status::Ok();
 }
 
@@ -80,9 +156,28 @@ Status ServeHooks::AfterWorker(const Config& config, Worker& worker) {
   ctx.metrics = s.metrics.get();
   server::HttpServerOptions ho;
   ho.listen = config.listen;
-  s.http = std::make_unique<server::HttpServer>(
-      ho, server::BuildRoutes(ctx, s.health.get(), s.metrics.get(), s.extra_routes));
-  return s.http->Start();
+  // --- ops: auth + health listener (begin) ---
+  auto sc = ParseServerConfig(config.toml_text);
+  if (!sc.ok()) return sc.status();
+  ho.threads = sc->threads;
+  ho.tokens = sc->tokens;  // set even when empty: non-loopback then refuses mutations
+  auto routes = server::BuildRoutes(ctx, s.health.get(), s.metrics.get(), s.extra_routes);
+  // Copied before the API server takes the table (and installs its policy).
+  auto health_routes = routes.Subset({"/livez", "/readyz", "/startupz", "/metrics"});
+  log::Info("http auth", {{"tokens", sc->tokens.size()}});
+  s.http = std::make_unique<server::HttpServer>(ho, std::move(routes));
+  STEWARD_RETURN_IF_ERROR(s.http->Start());
+  if (!sc->health_listen.empty()) {
+    // Probes and metrics without auth on their own port, so Prometheus and
+    // the kubelet need no token and the API port can stay private.
+    server::HttpServerOptions hh;
+    hh.listen = sc->health_listen;
+    hh.threads = 4;
+    s.health_http = std::make_unique<server::HttpServer>(hh, std::move(health_routes));
+    STEWARD_RETURN_IF_ERROR(s.health_http->Start());
+  }
+  // --- ops: auth + health listener (end) ---
+  return Status::Ok();
 }
 
 void ServeHooks::BeginDrain() {
@@ -91,9 +186,21 @@ void ServeHooks::BeginDrain() {
 
 void ServeHooks::Stop() {
   auto& s = *state_;
+  // --- schedules ---
+  if (s.scheduler) s.scheduler->Stop();
+  // --- end schedules ---
   if (s.http) s.http->Stop();
+  if (s.health_http) s.health_http->Stop();  // ops: health listener
   if (s.collector) s.collector->Stop();
+  // --- alerts: the alerter writes what is pending, then the notifier stops ---
+  if (s.alerter) s.alerter->Stop();
+  if (s.notifier) s.notifier->Stop();
+  // --- end alerts ---
 }
+
+// --- alerts ---
+Alerter* ServeHooks::alerter() const { return state_->alerter.get(); }
+// --- end alerts ---
 
 std::string ServeHooks::http_address() const {
   return state_->http ? state_->http->address() : std::string();

@@ -28,6 +28,10 @@
 #include "store/store.h"
 #include "watch/metrics.h"
 
+namespace steward {
+class Alerter;  // watch/alerter.h
+}  // namespace steward
+
 namespace steward::cli {
 
 class ServeHooks {
@@ -53,6 +57,12 @@ class ServeHooks {
   void SetExtraReadinessCheck(std::function<std::optional<std::string>()> check);
   // Pool numbers for the steward_db_pool_* metrics (PostgreSQL).
   void SetPoolStatsProvider(DbPoolStatsProvider provider);
+
+  // --- alerts ---
+  // The alerter (null before BeforeWorker or when [alerts] enabled = false).
+  // Schedules/checks report late or down checks with alerter()->OnCheckDown.
+  Alerter* alerter() const;
+  // --- end alerts ---
 
   // The address the HTTP server listens on ("" before AfterWorker).
   std::string http_address() const;

@@ -57,7 +57,7 @@ Status ValidateNewJob(const NewJob& job) {
     try {
       auto parsed = nlohmann::json::parse(job.payload);
       (void)parsed;
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       return InvalidArgument(std::string("payload is not valid JSON: ") + e.what());
     }
     return InvalidArgument("payload is not valid JSON");

@@ -5,8 +5,10 @@
 
 // date::parse trips GCC 12's -Wmaybe-uninitialized inside <chrono> at -O2
 // (a false positive in the library's template code, not ours).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <date/date.h>
 
 namespace steward {
@@ -23,4 +25,6 @@ Result<Timestamp> ParseTimestamp(std::string_view text) {
 }
 
 }  // namespace steward
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif

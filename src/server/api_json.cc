@@ -41,7 +41,7 @@ Result<nlohmann::json> ParseJsonBody(std::string_view body) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     return InvalidArgument(std::string("malformed JSON: ") + e.what());
   }
   if (!j.is_object()) return InvalidArgument("malformed JSON: expected an object");

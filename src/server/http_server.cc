@@ -7,6 +7,7 @@
 #include <httplib.h>
 
 #include "core/log.h"
+#include "server/api_schedules.h"
 
 namespace steward::server {
 
@@ -37,6 +38,7 @@ RouteTable BuildRoutes(ApiContext ctx, HealthRegistry* health, MetricsObserver* 
   RegisterProbeRoutes(routes, health, metrics);
   RegisterJobRoutes(routes, ctx);
   RegisterQueueRoutes(routes, ctx);
+  RegisterScheduleRoutes(routes, ctx);  // schedules, checks, /ping (api_schedules.cc)
   for (const auto& add : extra) add(routes);
   return routes;
 }
@@ -50,6 +52,16 @@ Status HttpServer::Start() {
   if (server_) return FailedPrecondition("http server already started");
   STEWARD_ASSIGN_OR_RETURN(auto hp, ParseListenAddress(options_.listen));
   auto& [host, port] = hp;
+  if (options_.tokens) {
+    auto auth = std::make_shared<const Authenticator>(*options_.tokens, IsLoopbackHost(host));
+    if (!auth->has_tokens() && !IsLoopbackHost(host)) {
+      log::Warn("no API token configured on a non-loopback listener: API mutations are refused",
+                {{"listen", options_.listen}});
+    }
+    routes_.SetAuthPolicy([auth](const httplib::Request& req, httplib::Response& res) {
+      return auth->Check(req, res);
+    });
+  }
 
   auto srv = std::make_unique<httplib::Server>();
   const int threads = std::max(1, options_.threads);
@@ -57,6 +69,10 @@ Status HttpServer::Start() {
   srv->set_read_timeout(options_.read_timeout);
   srv->set_write_timeout(options_.write_timeout);
   srv->set_keep_alive_timeout(options_.keep_alive_timeout.count());
+  srv->set_keep_alive_max_count(std::max<size_t>(1, options_.keep_alive_max_count));
+  // Small JSON responses: without TCP_NODELAY, Nagle plus delayed ACKs add
+  // ~40 ms per keep-alive request.
+  srv->set_tcp_nodelay(true);
   srv->set_payload_max_length(options_.max_payload);
   // httplib's default also sets SO_REUSEPORT, which lets a second process
   // bind the same port and silently share its traffic. Keep SO_REUSEADDR

@@ -20,11 +20,13 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "server/api.h"
+#include "server/auth.h"
 #include "server/route_table.h"
 #include "steward/status.h"
 
@@ -45,6 +47,14 @@ struct HttpServerOptions {
   std::chrono::seconds write_timeout{10};
   std::chrono::seconds keep_alive_timeout{2};
   size_t max_payload = 1 << 20;  // 1 MiB
+  // Requests served on one keep-alive connection before it is closed
+  // (httplib's default of 5 makes busy API clients reconnect constantly).
+  size_t keep_alive_max_count = 1000;
+  // API tokens. nullopt: no auth policy at all (the separate health/metrics
+  // listener, in-process tests). A value, even empty, installs the policy
+  // of Authenticator (see auth.h): with no tokens, the API is open on a
+  // loopback address and refuses mutations on any other.
+  std::optional<std::vector<ApiToken>> tokens;
 };
 
 // Splits "HOST:PORT"; kInvalidArgument naming the value otherwise.

@@ -13,15 +13,17 @@ void WriteProbe(httplib::Response& res, const ProbeResult& r) {
 
 }  // namespace
 
+// Probes are public: the kubelet sends no token. /metrics is not (queue
+// names); serve it without auth on [server] health_listen instead.
 void RegisterProbeRoutes(RouteTable& routes, HealthRegistry* health, MetricsObserver* metrics) {
   if (health) {
-    routes.Add("GET", "/livez", [health](const auto&, auto& res, const PathParams&) {
+    routes.AddPublic("GET", "/livez", [health](const auto&, auto& res, const PathParams&) {
       WriteProbe(res, health->Live());
     });
-    routes.Add("GET", "/readyz", [health](const auto&, auto& res, const PathParams&) {
+    routes.AddPublic("GET", "/readyz", [health](const auto&, auto& res, const PathParams&) {
       WriteProbe(res, health->Ready());
     });
-    routes.Add("GET", "/startupz", [health](const auto&, auto& res, const PathParams&) {
+    routes.AddPublic("GET", "/startupz", [health](const auto&, auto& res, const PathParams&) {
       WriteProbe(res, health->Startup());
     });
   }

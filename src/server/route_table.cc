@@ -4,7 +4,8 @@
 
 namespace steward::server {
 
-void RouteTable::Add(std::string method, std::string path, RouteHandler handler) {
+void RouteTable::Add(std::string method, std::string path, RouteHandler handler,
+                     RouteOptions options) {
   for (const auto& r : routes_) {
     if (r.info.method == method && r.info.path == path) {
       throw std::logic_error("route registered twice: " + method + " " + path);
@@ -32,6 +33,7 @@ void RouteTable::Add(std::string method, std::string path, RouteHandler handler)
   re += "$";
   r.info.method = std::move(method);
   r.info.path = std::move(path);
+  r.info.is_public = options.is_public;
   r.pattern = std::regex(re);
   r.handler = std::move(handler);
   routes_.push_back(std::move(r));
@@ -57,6 +59,9 @@ void RouteTable::Dispatch(const httplib::Request& req, httplib::Response& res) c
       }
       continue;
     }
+    // Authentication comes after matching, so an unknown path is still a
+    // 404 and a wrong method still a 405 (neither reveals anything).
+    if (auth_ && !r.info.is_public && !auth_(req, res)) return;
     PathParams params;
     for (size_t i = 0; i < r.param_names.size(); ++i) params[r.param_names[i]] = m[i + 1].str();
     r.handler(req, res, params);
@@ -69,6 +74,16 @@ void RouteTable::Dispatch(const httplib::Request& req, httplib::Response& res) c
     return;
   }
   WriteError(res, 404, StatusCode::kNotFound, "no route for " + req.method + " " + req.path);
+}
+
+RouteTable RouteTable::Subset(const std::vector<std::string>& paths) const {
+  RouteTable out;
+  for (const auto& r : routes_) {
+    for (const auto& p : paths) {
+      if (r.info.path == p) out.routes_.push_back(r);
+    }
+  }
+  return out;
 }
 
 int HttpStatusFor(const Status& status) {

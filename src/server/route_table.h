@@ -32,15 +32,37 @@ using RouteHandler =
 struct RouteInfo {
   std::string method;  // "GET", "POST", ...
   std::string path;    // OpenAPI form: "/api/v1/jobs/{id}"
+  // Public routes skip the auth policy: probes (the kubelet sends no token)
+  // and check pings (/ping/...: crontab curl lines, like Healthchecks.io).
+  bool is_public = false;
 };
+
+struct RouteOptions {
+  bool is_public = false;
+};
+
+// Runs before every non-public route's handler. Returns true to let the
+// request through; false after writing the refusal (401/403) to `res`.
+using AuthPolicy = std::function<bool(const httplib::Request&, httplib::Response&)>;
 
 class RouteTable {
  public:
   // `path` segments in braces capture one path segment each. Registering the
   // same method and path twice is a programming error (throws
   // std::logic_error at startup, never at request time).
-  void Add(std::string method, std::string path, RouteHandler handler);
+  void Add(std::string method, std::string path, RouteHandler handler,
+           RouteOptions options = {});
+  // Same as Add with is_public = true: no authentication, ever.
+  void AddPublic(std::string method, std::string path, RouteHandler handler) {
+    Add(std::move(method), std::move(path), std::move(handler), RouteOptions{.is_public = true});
+  }
   std::vector<RouteInfo> List() const;
+  // Installs the policy for non-public routes (HttpServer does this when
+  // tokens are configured or the listener is not loopback). Unset: open.
+  void SetAuthPolicy(AuthPolicy policy) { auth_ = std::move(policy); }
+  // A table with only the routes whose path is in `paths` (the separate
+  // health/metrics listener), sharing the handlers; no auth policy.
+  RouteTable Subset(const std::vector<std::string>& paths) const;
   // Finds and runs the handler; writes 404/405 JSON when none matches.
   void Dispatch(const httplib::Request& req, httplib::Response& res) const;
 
@@ -52,6 +74,7 @@ class RouteTable {
     RouteHandler handler;
   };
   std::vector<Route> routes_;
+  AuthPolicy auth_;
 };
 
 // --- response helpers shared by every area ----------------------------------

@@ -27,6 +27,8 @@
 
 #include "steward/clock.h"
 #include "steward/job.h"
+#include "store/alert_store.h"
+#include "store/schedule_store.h"
 #include "steward/status.h"
 
 namespace steward {
@@ -106,9 +108,9 @@ struct QueueStats {
   bool paused = false;
 };
 
-class Store {
+class Store : public ScheduleStore, public AlertStore {
  public:
-  virtual ~Store() = default;
+  ~Store() override = default;
 
   virtual StoreCapabilities Capabilities() const = 0;
 

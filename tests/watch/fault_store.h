@@ -105,6 +105,86 @@ class FaultStore final : public Store {
     return inner_->QueueSetPaused(queue, paused);
   }
 
+  // --- AlertStore (alert_store.h) forwarders ---
+  // SetUnreachable also fails alert writes and outbox claims, so tests can
+  // take the database away from the alerter and the notifier.
+  Result<AlertUpsertResult> AlertUpsert(const AlertUpsertParams& p) override {
+    if (unreachable_) return Unavailable("injected: database unreachable");
+    return inner_->AlertUpsert(p);
+  }
+  Result<Alert> AlertGetOpen(const std::string& fingerprint) override {
+    return inner_->AlertGetOpen(fingerprint);
+  }
+  Result<std::vector<Alert>> AlertList(bool open_only, int limit) override {
+    return inner_->AlertList(open_only, limit);
+  }
+  Result<int64_t> OutboxEnqueue(const std::string& channel, const std::string& event,
+                                const std::string& payload_json, Timestamp now) override {
+    return inner_->OutboxEnqueue(channel, event, payload_json, now);
+  }
+  Result<std::vector<OutboxRow>> OutboxClaim(const OutboxClaimParams& p) override {
+    if (unreachable_) return Unavailable("injected: database unreachable");
+    return inner_->OutboxClaim(p);
+  }
+  Result<bool> OutboxMarkDelivered(int64_t id, const std::string& owner, Timestamp now) override {
+    return inner_->OutboxMarkDelivered(id, owner, now);
+  }
+  Result<bool> OutboxMarkFailed(int64_t id, const std::string& owner, Timestamp now,
+                                Timestamp next_attempt_at, const std::string& error,
+                                bool permanent) override {
+    return inner_->OutboxMarkFailed(id, owner, now, next_attempt_at, error, permanent);
+  }
+  Result<std::vector<OutboxRow>> OutboxList(const OutboxListParams& p) override {
+    return inner_->OutboxList(p);
+  }
+  Result<int> OutboxDeleteFinished(Timestamp before, int limit) override {
+    return inner_->OutboxDeleteFinished(before, limit);
+  }
+  // --- end AlertStore forwarders ---
+
+  // --- ScheduleStore (schedule_store.h) forwarders ---
+  Result<Schedule> ScheduleUpsert(const ScheduleSpec& spec, Timestamp now) override {
+    return inner_->ScheduleUpsert(spec, now);
+  }
+  Result<std::vector<std::string>> ScheduleDisableMissing(std::string_view source,
+                                                          std::span<const std::string> keep,
+                                                          Timestamp now) override {
+    return inner_->ScheduleDisableMissing(source, keep, now);
+  }
+  Result<Schedule> ScheduleGet(std::string_view name) override { return inner_->ScheduleGet(name); }
+  Result<std::vector<Schedule>> ScheduleList() override { return inner_->ScheduleList(); }
+  Status ScheduleSetPaused(std::string_view name, bool paused, Timestamp now) override {
+    return inner_->ScheduleSetPaused(name, paused, now);
+  }
+  Status ScheduleDelete(std::string_view name) override { return inner_->ScheduleDelete(name); }
+  Result<int64_t> ScheduleTrigger(std::string_view name, Timestamp now) override {
+    return inner_->ScheduleTrigger(name, now);
+  }
+  Result<std::vector<ScheduleFireResult>> ScheduleFireDue(Timestamp now, int limit) override {
+    return inner_->ScheduleFireDue(now, limit);
+  }
+  Result<std::optional<Timestamp>> ScheduleNextFireAt() override {
+    return inner_->ScheduleNextFireAt();
+  }
+  Status ScheduleRecordRun(std::string_view name, bool success, Timestamp at) override {
+    return inner_->ScheduleRecordRun(name, success, at);
+  }
+  Result<Check> CheckUpsert(const CheckSpec& spec, Timestamp now) override {
+    return inner_->CheckUpsert(spec, now);
+  }
+  Result<std::vector<std::string>> CheckDisableMissing(std::string_view source,
+                                                       std::span<const std::string> keep,
+                                                       Timestamp now) override {
+    return inner_->CheckDisableMissing(source, keep, now);
+  }
+  Result<Check> CheckGet(std::string_view name) override { return inner_->CheckGet(name); }
+  Result<std::vector<Check>> CheckList() override { return inner_->CheckList(); }
+  Result<Check> CheckPing(const CheckPingParams& p) override { return inner_->CheckPing(p); }
+  Result<std::vector<CheckTransition>> CheckEvaluate(Timestamp now) override {
+    return inner_->CheckEvaluate(now);
+  }
+  // --- end ScheduleStore forwarders ---
+
  private:
   std::shared_ptr<Store> inner_;
   int token_ = 0;

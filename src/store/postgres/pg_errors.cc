@@ -75,7 +75,8 @@ Status StatusFromConnectFailure(PGconn* conn, std::string_view context) {
   } else if (Contains(msg, "does not exist")) {
     code = StatusCode::kFailedPrecondition;
   } else if (Contains(msg, "invalid URI") || Contains(msg, "invalid connection option") ||
-             Contains(msg, "invalid port") || Contains(msg, "missing \"=\"")) {
+             Contains(msg, "invalid port") || Contains(msg, "invalid integer value") ||
+             Contains(msg, "missing \"=\"")) {
     code = StatusCode::kInvalidArgument;
   }
   return Status(code, ctx + ": " + msg);

@@ -1,0 +1,183 @@
+// pg-explain: loads 1,000,000 finished jobs and a few thousand pending ones
+// into a PostgreSQL database and prints EXPLAIN (ANALYZE, BUFFERS) of the
+// claim, stats and retention statements, for docs/postgres.md.
+//
+//   pg-explain --db postgres://postgres@127.0.0.1:5432/explain
+//
+// The statements are copies of those in src/store/postgres/postgres_jobs.cc
+// (the store keeps them private); keep them in step. They run through
+// PREPARE/EXECUTE with plan_cache_mode = force_custom_plan, which is what the
+// store's unnamed PQexecParams statements get: a plan for the actual values.
+// The claim and the delete modify rows, so each runs inside a transaction
+// that is rolled back.
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "store/store.h"
+
+namespace {
+
+// The job columns every store query returns (STEWARD_JOB_COLUMNS).
+constexpr const char* kColumns =
+    "j.id, j.queue, j.kind, j.payload, j.priority, us(j.run_at), j.attempt, j.max_attempts, "
+    "j.state, j.unique_key, us(j.created_at), us(j.started_at), us(j.finished_at), "
+    "j.lease_owner, us(j.lease_expires_at), j.cancel_requested, j.errors";
+
+// PostgresStore::JobClaim.
+const std::string kClaimSql = std::string(R"sql(
+WITH picked AS (
+  SELECT id FROM jobs
+   WHERE queue = $1 AND state IN ('scheduled', 'available', 'retryable') AND run_at <= ts($2)
+     AND NOT EXISTS (SELECT 1 FROM queues q WHERE q.name = $1 AND q.paused)
+   ORDER BY priority, run_at, id
+   LIMIT $3
+   FOR UPDATE SKIP LOCKED
+)
+UPDATE jobs AS j
+   SET state = 'running', attempt = j.attempt + 1, started_at = ts($2), lease_owner = $4,
+       lease_expires_at = ts($5), cancel_requested = false
+  FROM picked WHERE j.id = picked.id
+RETURNING )sql") + kColumns;
+
+// PostgresStore::QueueStatsAll.
+constexpr const char* kStatsSql = R"sql(
+WITH s AS (
+  SELECT queue,
+         count(*) FILTER (WHERE state = 'scheduled') AS scheduled,
+         count(*) FILTER (WHERE state = 'available') AS available,
+         count(*) FILTER (WHERE state = 'running') AS running,
+         count(*) FILTER (WHERE state = 'retryable') AS retryable,
+         count(*) FILTER (WHERE state = 'completed') AS completed,
+         count(*) FILTER (WHERE state = 'discarded') AS discarded,
+         count(*) FILTER (WHERE state = 'cancelled') AS cancelled,
+         count(*) FILTER (WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= ts($1)) AS due,
+         us(min(run_at) FILTER (WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= ts($1))) AS oldest
+    FROM jobs GROUP BY queue
+)
+SELECT coalesce(s.queue, q.name), coalesce(s.scheduled, 0), coalesce(s.available, 0),
+       coalesce(s.running, 0), coalesce(s.retryable, 0), coalesce(s.completed, 0),
+       coalesce(s.discarded, 0), coalesce(s.cancelled, 0), coalesce(s.due, 0), s.oldest,
+       coalesce(q.paused, false)
+  FROM s FULL JOIN queues q ON q.name = s.queue
+ WHERE s.queue IS NOT NULL OR q.paused
+ ORDER BY 1
+)sql";
+
+// PostgresStore::JobDeleteFinished.
+constexpr const char* kDeleteSql = R"sql(
+DELETE FROM jobs WHERE id IN (
+  SELECT id FROM jobs
+   WHERE (state = 'completed' AND finished_at < ts($1))
+      OR (state IN ('discarded', 'cancelled') AND finished_at < ts($2))
+   LIMIT $3
+   FOR UPDATE SKIP LOCKED)
+)sql";
+
+bool Run(PGconn* c, const std::string& sql, bool print = false) {
+  PGresult* r = PQexec(c, sql.c_str());
+  ExecStatusType st = PQresultStatus(r);
+  bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+  if (!ok) std::fprintf(stderr, "pg-explain: %s\n%s", sql.c_str(), PQresultErrorMessage(r));
+  if (ok && print) {
+    for (int i = 0; i < PQntuples(r); ++i) std::printf("%s\n", PQgetvalue(r, i, 0));
+  }
+  PQclear(r);
+  return ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pg-explain: query plans of the claim and stats queries on a big table"};
+  std::string db;
+  std::string schema = "steward";
+  int64_t finished = 1'000'000;
+  int64_t pending = 5'000;
+  int queues = 4;
+  app.add_option("--db", db, "postgres:// URL (a fresh database)")->required();
+  app.add_option("--schema", schema, "Steward schema (as in the URL)");
+  app.add_option("--finished", finished, "Finished (completed) jobs to load");
+  app.add_option("--pending", pending, "Available jobs to load");
+  app.add_option("--queues", queues, "Queues the jobs are spread over");
+  CLI11_PARSE(app, argc, argv);
+
+  {
+    auto store = steward::OpenStore(db);
+    if (!store.ok()) {
+      std::fprintf(stderr, "pg-explain: open: %s\n", store.status().ToString().c_str());
+      return 1;
+    }
+    if (auto st = (*store)->Migrate(); !st.ok()) {
+      std::fprintf(stderr, "pg-explain: migrate: %s\n", st.ToString().c_str());
+      return 1;
+    }
+  }
+  PGconn* c = PQconnectdb(db.substr(0, db.find('?')).c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::fprintf(stderr, "pg-explain: %s", PQerrorMessage(c));
+    return 1;
+  }
+  if (!Run(c, "SET search_path TO " + schema)) return 1;
+
+  // Bulk load in SQL: the shape of a busy table after a day of work, without
+  // pushing a million jobs through the runtime first.
+  auto t0 = std::chrono::steady_clock::now();
+  const std::string q = std::to_string(queues);
+  if (!Run(c,
+           "INSERT INTO jobs (queue, kind, payload, run_at, attempt, max_attempts, state, "
+           "created_at, started_at, finished_at) "
+           "SELECT 'q' || (g % " +
+               q +
+               "), 'noop', '{}', now() - interval '1 hour', 1, 20, "
+               "'completed', now() - interval '1 hour', now() - interval '1 hour', "
+               "now() - interval '1 hour' + g * interval '1 millisecond' "
+               "FROM generate_series(1, " +
+               std::to_string(finished) + ") g")) {
+    return 1;
+  }
+  if (!Run(c,
+           "INSERT INTO jobs (queue, kind, payload, run_at, max_attempts, state, created_at) "
+           "SELECT 'q' || (g % " +
+               q +
+               "), 'noop', '{}', now() - interval '1 minute', 20, "
+               "'available', now() FROM generate_series(1, " +
+               std::to_string(pending) + ") g")) {
+    return 1;
+  }
+  // What autovacuum would have done by the time the table got this big.
+  if (!Run(c, "VACUUM ANALYZE jobs")) return 1;
+  std::printf("loaded %lld finished + %lld pending jobs in %.1f s\n\n",
+              static_cast<long long>(finished), static_cast<long long>(pending),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+
+  Run(c, "SET plan_cache_mode = force_custom_plan");
+  const std::string now_us = "(extract(epoch FROM now()) * 1000000)::int8";
+  if (!Run(c, "PREPARE claim(text, int8, int4, text, int8) AS " + kClaimSql)) return 1;
+  if (!Run(c, std::string("PREPARE stats(int8) AS ") + kStatsSql)) return 1;
+  if (!Run(c, std::string("PREPARE retention(int8, int8, int4) AS ") + kDeleteSql)) return 1;
+
+  const std::string opts = "EXPLAIN (ANALYZE, BUFFERS, TIMING) ";
+  std::printf("=== claim: 100 jobs of queue q1 ===\n");
+  Run(c, "BEGIN");
+  Run(c, opts + "EXECUTE claim('q1', " + now_us + ", 100, 'explain', " + now_us + " + 30000000)",
+      true);
+  Run(c, "ROLLBACK");
+  std::printf("\n=== claim: empty queue (nothing pending) ===\n");
+  Run(c, "BEGIN");
+  Run(c, opts + "EXECUTE claim('idle', " + now_us + ", 100, 'explain', " + now_us + " + 30000000)",
+      true);
+  Run(c, "ROLLBACK");
+  std::printf("\n=== stats (QueueStatsAll) ===\n");
+  Run(c, opts + "EXECUTE stats(" + now_us + ")", true);
+  std::printf("\n=== retention: delete 1000 completed jobs ===\n");
+  Run(c, "BEGIN");
+  Run(c, opts + "EXECUTE retention(" + now_us + ", " + now_us + ", 1000)", true);
+  Run(c, "ROLLBACK");
+  PQfinish(c);
+  return 0;
+}

@@ -1,0 +1,36 @@
+// The [server] section of steward.toml (HTTP server settings beyond
+// `listen`), parsed from Config::toml_text so config.cc stays unaware of it:
+//
+//   [server]
+//   health_listen = "0.0.0.0:9090"   # optional: /livez /readyz /startupz /metrics, no auth
+//   threads = 16                     # request threads of the API listener
+//   tokens = [
+//     { name = "ci", role = "admin", sha256 = "<64 hex digits>" },
+//     { name = "grafana", role = "read-only", sha256 = "..." },
+//   ]
+//
+// Tokens from STEWARD_ADMIN_TOKEN / STEWARD_API_TOKENS are added to these.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/auth.h"
+#include "steward/status.h"
+
+namespace steward::cli {
+
+struct ServerConfig {
+  std::string health_listen;  // "" = no separate listener
+  int threads = 16;
+  std::vector<server::ApiToken> tokens;
+};
+
+// Parses [server] from the whole config text and merges the environment's
+// tokens (`env` overrides getenv, for tests). Errors name the key.
+Result<ServerConfig> ParseServerConfig(std::string_view toml_text,
+                                       const std::map<std::string, std::string>* env = nullptr);
+
+}  // namespace steward::cli

@@ -1,0 +1,42 @@
+// Shared by the SQLite and PostgreSQL alert stores: the outbox payload and
+// parameter validation, so both backends write byte-identical snapshots.
+#include <nlohmann/json.hpp>
+
+#include "store/alert_store.h"
+
+namespace steward {
+
+std::string AlertPayloadJson(const Alert& a, const std::string& event) {
+  nlohmann::json labels = nlohmann::json::parse(a.labels_json, nullptr, false);
+  if (!labels.is_object()) labels = nlohmann::json::object();
+  nlohmann::json j = {
+      {"event", event},
+      {"alert_id", a.id},
+      {"fingerprint", a.fingerprint},
+      {"rule", a.rule},
+      {"labels", labels},
+      {"severity", a.severity},
+      {"summary", a.summary},
+      {"detail", a.detail},
+      {"count", a.count},
+      {"first_seen", ToMicros(a.first_seen)},
+      {"last_seen", ToMicros(a.last_seen)},
+  };
+  if (a.job_id) j["job_id"] = *a.job_id;
+  if (a.resolved_at) j["resolved_at"] = ToMicros(*a.resolved_at);
+  // Senders may meet invalid UTF-8 in error messages; replace, never throw.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Status ValidateAlertUpsert(const AlertUpsertParams& p) {
+  if (p.fingerprint.empty()) return InvalidArgument("alert fingerprint is empty");
+  if (p.action == AlertUpsertParams::Action::kFire) {
+    if (p.rule.empty()) return InvalidArgument("alert rule is empty");
+    if (p.count < 1) return InvalidArgument("alert count must be >= 1");
+  }
+  auto labels = nlohmann::json::parse(p.labels_json, nullptr, false);
+  if (!labels.is_object()) return InvalidArgument("alert labels must be a JSON object");
+  return Status::Ok();
+}
+
+}  // namespace steward

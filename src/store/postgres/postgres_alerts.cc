@@ -1,0 +1,316 @@
+// PostgresStore: alerts and the notification outbox (store/alert_store.h).
+//
+// AlertUpsert runs in one transaction: the open alert is locked (FOR UPDATE)
+// so concurrent upserts from many nodes serialise on it, and the outbox rows
+// are inserted before COMMIT. Two nodes opening the same fingerprint at once
+// collide on the partial unique index; the loser retries and finds the open
+// alert. Claims use FOR UPDATE SKIP LOCKED plus a lease.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "store/postgres/pg_conn.h"
+#include "store/postgres/pg_errors.h"
+#include "store/postgres/postgres_store.h"
+
+namespace steward {
+
+using pg::Exec;
+using pg::Params;
+
+namespace {
+
+constexpr const char* kAlertColumns =
+    "id, fingerprint, rule, labels::text, severity, summary, detail, job_id, state, count, "
+    "us(first_seen), us(last_seen), us(last_notified_at), us(resolved_at)";
+
+Alert RowToAlert(const PGresult* r, int row) {
+  Alert a;
+  a.id = pg::GetInt64(r, row, 0);
+  a.fingerprint = pg::GetText(r, row, 1);
+  a.rule = pg::GetText(r, row, 2);
+  a.labels_json = pg::GetText(r, row, 3);
+  a.severity = pg::GetText(r, row, 4);
+  a.summary = pg::GetText(r, row, 5);
+  a.detail = pg::GetText(r, row, 6);
+  a.job_id = pg::GetOptInt64(r, row, 7);
+  a.open = pg::GetText(r, row, 8) == "open";
+  a.count = pg::GetInt64(r, row, 9);
+  a.first_seen = pg::GetTime(r, row, 10);
+  a.last_seen = pg::GetTime(r, row, 11);
+  a.last_notified_at = pg::GetTime(r, row, 12);
+  a.resolved_at = pg::GetOptTime(r, row, 13);
+  return a;
+}
+
+constexpr const char* kOutboxColumns =
+    "o.id, o.alert_id, o.channel, o.event, o.payload::text, us(o.created_at), o.attempts, "
+    "us(o.next_attempt_at), o.lease_owner, us(o.lease_until), us(o.delivered_at), "
+    "us(o.failed_at), o.last_error, coalesce(a.count, 0), us(a.last_seen)";
+
+OutboxRow RowToOutbox(const PGresult* r, int row) {
+  OutboxRow o;
+  o.id = pg::GetInt64(r, row, 0);
+  o.alert_id = pg::GetOptInt64(r, row, 1);
+  o.channel = pg::GetText(r, row, 2);
+  o.event = pg::GetText(r, row, 3);
+  o.payload_json = pg::GetText(r, row, 4);
+  o.created_at = pg::GetTime(r, row, 5);
+  o.attempts = pg::GetInt(r, row, 6);
+  o.next_attempt_at = pg::GetTime(r, row, 7);
+  o.lease_owner = pg::GetOptText(r, row, 8);
+  o.lease_until = pg::GetOptTime(r, row, 9);
+  o.delivered_at = pg::GetOptTime(r, row, 10);
+  o.failed_at = pg::GetOptTime(r, row, 11);
+  o.last_error = pg::GetOptText(r, row, 12);
+  o.alert_count = pg::GetInt64(r, row, 13);
+  o.alert_last_seen = pg::GetOptTime(r, row, 14);
+  return o;
+}
+
+// One row per channel for one alert change; inside the caller's transaction.
+Status EnqueueRows(PGconn* c, const Alert& a, const std::string& event,
+                   const std::vector<std::string>& channels, Timestamp now,
+                   std::vector<int64_t>& ids) {
+  if (channels.empty()) return Status::Ok();
+  STEWARD_ASSIGN_OR_RETURN(
+      auto r, Exec(c, "enqueueing notifications",
+                   "INSERT INTO alert_outbox (alert_id, channel, event, payload, created_at, "
+                   "next_attempt_at) SELECT $1, ch, $3, $4::jsonb, ts($5), ts($5) "
+                   "FROM unnest($2::text[]) WITH ORDINALITY AS t(ch, ord) ORDER BY ord "
+                   "RETURNING id",
+                   Params()
+                       .Add(a.id)
+                       .Add(pg::TextArray(std::span<const std::string>(channels)))
+                       .Add(event)
+                       .Add(AlertPayloadJson(a, event))
+                       .Add(now)));
+  std::vector<int64_t> got;
+  for (int i = 0; i < PQntuples(r.get()); ++i) got.push_back(pg::GetInt64(r.get(), i, 0));
+  std::sort(got.begin(), got.end());
+  ids.insert(ids.end(), got.begin(), got.end());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<AlertUpsertResult> PostgresStore::AlertUpsert(const AlertUpsertParams& p) {
+  STEWARD_RETURN_IF_ERROR(ValidateAlertUpsert(p));
+  const bool fire = p.action == AlertUpsertParams::Action::kFire;
+  // Two attempts: the first may lose an "open" race to another node.
+  for (int round = 0;; ++round) {
+    AlertUpsertResult out;
+    STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("AlertUpsert"));
+    PGconn* c = conn.get();
+    STEWARD_ASSIGN_OR_RETURN(auto begin, Exec(c, "upserting alert", "BEGIN"));
+    const std::string find = std::string("SELECT ") + kAlertColumns +
+                             " FROM alerts WHERE fingerprint = $1 AND state = 'open' FOR UPDATE";
+    STEWARD_ASSIGN_OR_RETURN(auto cur,
+                             Exec(c, "reading open alert", find.c_str(), Params().Add(p.fingerprint)));
+    std::optional<Alert> open;
+    if (PQntuples(cur.get()) > 0) open = RowToAlert(cur.get(), 0);
+    if (!open && !fire) return out;  // the pool rolls back the empty transaction
+
+    if (!open) {
+      Alert a;
+      a.fingerprint = p.fingerprint;
+      a.rule = p.rule;
+      a.labels_json = p.labels_json;
+      a.severity = p.severity;
+      a.summary = p.summary;
+      a.detail = p.detail;
+      a.job_id = p.job_id;
+      a.count = p.count;
+      a.first_seen = a.last_seen = a.last_notified_at = p.now;
+      auto ins = Exec(c, "opening alert",
+                      "INSERT INTO alerts (fingerprint, rule, labels, severity, summary, detail, "
+                      "job_id, state, count, first_seen, last_seen, last_notified_at) VALUES "
+                      "($1, $2, $3::jsonb, $4, $5, $6, $7, 'open', $8, ts($9), ts($9), ts($9)) "
+                      "RETURNING id",
+                      Params()
+                          .Add(a.fingerprint)
+                          .Add(a.rule)
+                          .Add(a.labels_json)
+                          .Add(a.severity)
+                          .Add(a.summary)
+                          .Add(a.detail)
+                          .Add(a.job_id)
+                          .Add(a.count)
+                          .Add(p.now));
+      if (!ins.ok()) {
+        if (ins.status().code() == StatusCode::kAlreadyExists && round == 0) continue;
+        return ins.status();
+      }
+      a.id = pg::GetInt64(ins->get(), 0, 0);
+      STEWARD_RETURN_IF_ERROR(EnqueueRows(c, a, "open", p.channels, p.now, out.enqueued));
+      out.change = AlertUpsertResult::Change::kOpened;
+      out.alert_id = a.id;
+      out.count = a.count;
+    } else if (fire) {
+      Alert a = *open;
+      a.count += p.count;
+      a.last_seen = p.now;
+      if (!p.summary.empty()) a.summary = p.summary;
+      if (!p.detail.empty()) a.detail = p.detail;
+      if (p.job_id) a.job_id = p.job_id;
+      const bool remind = p.now - a.last_notified_at >= p.repeat_interval;
+      if (remind) a.last_notified_at = p.now;
+      STEWARD_ASSIGN_OR_RETURN(
+          auto up, Exec(c, "updating alert",
+                        "UPDATE alerts SET count = $2, last_seen = ts($3), summary = $4, "
+                        "detail = $5, job_id = $6, last_notified_at = ts($7) WHERE id = $1",
+                        Params()
+                            .Add(a.id)
+                            .Add(a.count)
+                            .Add(a.last_seen)
+                            .Add(a.summary)
+                            .Add(a.detail)
+                            .Add(a.job_id)
+                            .Add(a.last_notified_at)));
+      if (remind) {
+        STEWARD_RETURN_IF_ERROR(EnqueueRows(c, a, "repeat", p.channels, p.now, out.enqueued));
+      }
+      out.change = remind ? AlertUpsertResult::Change::kReminded
+                          : AlertUpsertResult::Change::kRepeated;
+      out.alert_id = a.id;
+      out.count = a.count;
+    } else {
+      Alert a = *open;
+      a.open = false;
+      a.resolved_at = p.now;
+      if (!p.detail.empty()) a.detail = p.detail;
+      STEWARD_ASSIGN_OR_RETURN(
+          auto up, Exec(c, "resolving alert",
+                        "UPDATE alerts SET state = 'resolved', resolved_at = ts($2), detail = $3 "
+                        "WHERE id = $1",
+                        Params().Add(a.id).Add(p.now).Add(a.detail)));
+      STEWARD_RETURN_IF_ERROR(EnqueueRows(c, a, "resolve", p.channels, p.now, out.enqueued));
+      out.change = AlertUpsertResult::Change::kResolved;
+      out.alert_id = a.id;
+      out.count = a.count;
+    }
+    STEWARD_ASSIGN_OR_RETURN(auto commit, Exec(c, "committing alert", "COMMIT"));
+    return out;
+  }
+}
+
+Result<Alert> PostgresStore::AlertGetOpen(const std::string& fingerprint) {
+  const std::string sql = std::string("SELECT ") + kAlertColumns +
+                          " FROM alerts WHERE fingerprint = $1 AND state = 'open'";
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("AlertGetOpen"));
+  STEWARD_ASSIGN_OR_RETURN(auto r, Exec(conn.get(), "reading alert", sql.c_str(),
+                                        Params().Add(fingerprint)));
+  if (PQntuples(r.get()) == 0) return NotFound("no open alert " + fingerprint);
+  return RowToAlert(r.get(), 0);
+}
+
+Result<std::vector<Alert>> PostgresStore::AlertList(bool open_only, int limit) {
+  const std::string sql = std::string("SELECT ") + kAlertColumns +
+                          " FROM alerts WHERE (NOT $1::bool OR state = 'open') "
+                          "ORDER BY id DESC LIMIT $2";
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("AlertList"));
+  STEWARD_ASSIGN_OR_RETURN(auto r, Exec(conn.get(), "listing alerts", sql.c_str(),
+                                        Params().Add(open_only).Add(limit)));
+  std::vector<Alert> out;
+  for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(RowToAlert(r.get(), i));
+  return out;
+}
+
+Result<int64_t> PostgresStore::OutboxEnqueue(const std::string& channel, const std::string& event,
+                                             const std::string& payload_json, Timestamp now) {
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("OutboxEnqueue"));
+  STEWARD_ASSIGN_OR_RETURN(
+      auto r, Exec(conn.get(), "enqueueing notification",
+                   "INSERT INTO alert_outbox (channel, event, payload, created_at, "
+                   "next_attempt_at) VALUES ($1, $2, $3::jsonb, ts($4), ts($4)) RETURNING id",
+                   Params().Add(channel).Add(event).Add(payload_json).Add(now)));
+  return pg::GetInt64(r.get(), 0, 0);
+}
+
+Result<std::vector<OutboxRow>> PostgresStore::OutboxClaim(const OutboxClaimParams& p) {
+  if (p.limit <= 0) return InvalidArgument("outbox claim limit must be > 0");
+  // SKIP LOCKED lets notifiers on many nodes claim side by side; the lease
+  // columns (not the row lock) keep a row theirs after the statement. A row
+  // waits while an earlier row of the same alert and channel is pending, so
+  // an alert's messages arrive in order.
+  const std::string sql = std::string(R"sql(
+WITH picked AS (
+  SELECT o.id FROM alert_outbox o
+   WHERE o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ts($2)
+     AND (o.lease_until IS NULL OR o.lease_until <= ts($2))
+     AND (o.alert_id IS NULL OR NOT EXISTS (
+          SELECT 1 FROM alert_outbox e
+           WHERE e.alert_id = o.alert_id AND e.channel = o.channel AND e.id < o.id
+             AND e.delivered_at IS NULL AND e.failed_at IS NULL))
+   ORDER BY o.id
+   LIMIT $4
+   FOR UPDATE OF o SKIP LOCKED
+), claimed AS (
+  UPDATE alert_outbox u SET lease_owner = $1, lease_until = ts($3), attempts = u.attempts + 1
+    FROM picked WHERE u.id = picked.id
+  RETURNING u.*
+)
+SELECT )sql") + kOutboxColumns +
+                          " FROM claimed o LEFT JOIN alerts a ON a.id = o.alert_id ORDER BY o.id";
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("OutboxClaim"));
+  STEWARD_ASSIGN_OR_RETURN(
+      auto r, Exec(conn.get(), "claiming notifications", sql.c_str(),
+                   Params().Add(p.owner).Add(p.now).Add(p.lease_until).Add(p.limit)));
+  std::vector<OutboxRow> out;
+  for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(RowToOutbox(r.get(), i));
+  return out;
+}
+
+Result<bool> PostgresStore::OutboxMarkDelivered(int64_t id, const std::string& owner,
+                                                Timestamp now) {
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("OutboxMarkDelivered"));
+  STEWARD_ASSIGN_OR_RETURN(
+      auto r, Exec(conn.get(), "marking notification delivered",
+                   "UPDATE alert_outbox SET delivered_at = ts($3), lease_owner = NULL, "
+                   "lease_until = NULL, last_error = NULL "
+                   "WHERE id = $1 AND lease_owner = $2 AND delivered_at IS NULL",
+                   Params().Add(id).Add(owner).Add(now)));
+  return std::string(PQcmdTuples(r.get())) == "1";
+}
+
+Result<bool> PostgresStore::OutboxMarkFailed(int64_t id, const std::string& owner, Timestamp now,
+                                             Timestamp next_attempt_at, const std::string& error,
+                                             bool permanent) {
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("OutboxMarkFailed"));
+  STEWARD_ASSIGN_OR_RETURN(
+      auto r, Exec(conn.get(), "marking notification failed",
+                   "UPDATE alert_outbox SET lease_owner = NULL, lease_until = NULL, "
+                   "next_attempt_at = ts($4), last_error = $5, "
+                   "failed_at = CASE WHEN $6::bool THEN ts($3) END "
+                   "WHERE id = $1 AND lease_owner = $2 AND delivered_at IS NULL",
+                   Params().Add(id).Add(owner).Add(now).Add(next_attempt_at).Add(error).Add(
+                       permanent)));
+  return std::string(PQcmdTuples(r.get())) == "1";
+}
+
+Result<std::vector<OutboxRow>> PostgresStore::OutboxList(const OutboxListParams& p) {
+  const std::string sql = std::string("SELECT ") + kOutboxColumns +
+                          " FROM alert_outbox o LEFT JOIN alerts a ON a.id = o.alert_id "
+                          "WHERE ($1::text IS NULL OR o.channel = $1) AND (NOT $2::bool OR "
+                          "(o.delivered_at IS NULL AND o.failed_at IS NULL)) "
+                          "ORDER BY o.id LIMIT $3";
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("OutboxList"));
+  STEWARD_ASSIGN_OR_RETURN(
+      auto r, Exec(conn.get(), "listing notifications", sql.c_str(),
+                   Params().Add(p.channel).Add(p.undelivered_only).Add(p.limit)));
+  std::vector<OutboxRow> out;
+  for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(RowToOutbox(r.get(), i));
+  return out;
+}
+
+Result<int> PostgresStore::OutboxDeleteFinished(Timestamp before, int limit) {
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("OutboxDeleteFinished"));
+  STEWARD_ASSIGN_OR_RETURN(
+      auto r, Exec(conn.get(), "deleting finished notifications",
+                   "DELETE FROM alert_outbox WHERE id IN (SELECT id FROM alert_outbox "
+                   "WHERE coalesce(delivered_at, failed_at) < ts($1) LIMIT $2)",
+                   Params().Add(before).Add(limit)));
+  return std::atoi(PQcmdTuples(r.get()));
+}
+
+}  // namespace steward

@@ -1,0 +1,156 @@
+#include "watch/notifier.h"
+
+#include <random>
+
+#include "core/log.h"
+
+namespace steward {
+
+using Steady = std::chrono::steady_clock;
+
+Notifier::Notifier(std::shared_ptr<Store> store,
+                   std::map<std::string, std::unique_ptr<notify::Sender>> senders,
+                   NotifierOptions options)
+    : store_(std::move(store)),
+      senders_(std::move(senders)),
+      options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : &SystemClock()) {}
+
+Notifier::~Notifier() { Stop(); }
+
+void Notifier::Start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Notifier::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (options_.observer) options_.observer->OnLoopStopped(kLoopName);
+}
+
+void Notifier::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool Notifier::SleepUntil(Steady::time_point until) {
+  std::unique_lock lock(mu_);
+  cv_.wait_until(lock, until, [&] { return stop_; });
+  return !stop_;
+}
+
+Micros Notifier::Backoff(int attempt) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  const int shift = std::clamp(attempt - 1, 0, 30);
+  double base = static_cast<double>(options_.backoff_base.count()) * static_cast<double>(1LL << shift);
+  base = std::min(base, static_cast<double>(options_.backoff_max.count()));
+  std::uniform_real_distribution<double> spread(1.0 - options_.jitter, 1.0 + options_.jitter);
+  return Micros(static_cast<int64_t>(base * spread(rng)));
+}
+
+int Notifier::RunOnce() {
+  const Timestamp now = clock_->Now();
+  OutboxClaimParams p;
+  p.owner = options_.owner;
+  p.now = now;
+  p.lease_until = now + options_.lease;
+  p.limit = options_.batch;
+  auto claimed = store_->OutboxClaim(p);
+  if (!claimed.ok()) {
+    if (options_.observer) options_.observer->OnStoreError(kLoopName, claimed.status());
+    return 0;
+  }
+  if (options_.observer) options_.observer->OnStoreRecovered(kLoopName);
+  int delivered = 0;
+  for (const OutboxRow& row : *claimed) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) break;  // unfinished rows stay leased and are re-claimed later
+    }
+    auto sender = senders_.find(row.channel);
+    if (sender == senders_.end()) {
+      // A channel removed from the config: nobody here can deliver it. Try
+      // again in an hour (another node may have it configured).
+      (void)store_->OutboxMarkFailed(row.id, options_.owner, clock_->Now(),
+                                     clock_->Now() + std::chrono::hours(1),
+                                     "channel " + row.channel + " is not configured on " + options_.owner,
+                                     false);
+      continue;
+    }
+    ChannelState& ch = channels_[row.channel];
+    if (Steady::now() < ch.blocked_until) {
+      // Rate limited: give the row back for when the channel opens again.
+      auto wait = std::chrono::duration_cast<Micros>(ch.blocked_until - Steady::now());
+      (void)store_->OutboxMarkFailed(row.id, options_.owner, clock_->Now(), clock_->Now() + wait,
+                                     row.last_error.value_or("rate limited"), false);
+      continue;
+    }
+    const Micros gap = sender->second->min_interval();
+    if (gap > Micros(0) && !SleepUntil(ch.last_sent + gap)) break;
+    notify::Notification n = notify::Notification::FromRow(row);
+    notify::DeliveryResult r = sender->second->Deliver(n);
+    // A round of slow receivers (timeouts) must not look like a hung loop
+    // to /livez: tick per delivery, not only per round.
+    if (options_.observer) options_.observer->OnLoopTick(kLoopName);
+    ch.last_sent = Steady::now();
+    const Timestamp done = clock_->Now();
+    if (r.ok) {
+      auto st = store_->OutboxMarkDelivered(row.id, options_.owner, done);
+      if (!st.ok()) {
+        // Delivered but not recorded: it will be sent again when the lease
+        // expires (at-least-once). Say so, once per occurrence.
+        log::Warn("notification delivered but not recorded; it may be sent twice",
+                  {{"outbox_id", row.id}, {"channel", row.channel}, {"error", st.status().ToString()}});
+      }
+      ++delivered;
+      log::Debug("notification delivered", {{"outbox_id", row.id}, {"channel", row.channel},
+                                             {"event", row.event}, {"result", r.message}});
+      continue;
+    }
+    if (r.retry_after) ch.blocked_until = Steady::now() + *r.retry_after;
+    Micros delay = Backoff(row.attempts);
+    if (r.retry_after && *r.retry_after > delay) delay = *r.retry_after;
+    if (r.permanent_error) {
+      log::Error("notification failed permanently",
+                 {{"outbox_id", row.id}, {"channel", row.channel}, {"error", r.message}});
+    } else {
+      log::Warn("notification delivery failed; will retry",
+                {{"channel", row.channel}, {"attempt", row.attempts}, {"error", r.message},
+                 {"retry_in_ms", delay.count() / 1000}});
+    }
+    (void)store_->OutboxMarkFailed(row.id, options_.owner, done, done + delay, r.message,
+                                   r.permanent_error);
+  }
+  if (Steady::now() - last_cleanup_ > std::chrono::hours(1)) {
+    last_cleanup_ = Steady::now();
+    (void)store_->OutboxDeleteFinished(now - options_.retention, 1000);
+  }
+  return delivered;
+}
+
+void Notifier::Run() {
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+      wake_ = false;
+    }
+    const int delivered = RunOnce();
+    if (options_.observer) options_.observer->OnLoopTick(kLoopName);
+    if (delivered > 0) continue;  // there may be more right away (next in order)
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, options_.poll_interval, [&] { return stop_ || wake_; });
+  }
+}
+
+}  // namespace steward
