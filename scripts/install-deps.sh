@@ -14,6 +14,12 @@ PACKAGES=(
   prometheus python3 python3-aiosmtpd procps yamllint
 )
 
+# Node.js validates the Kubernetes manifests (deploy/validate). The machine
+# image usually has it; Debian's packages are the fallback.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
