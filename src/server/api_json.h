@@ -34,9 +34,6 @@ Result<NewJob> ParseNewJob(const nlohmann::json& j, Timestamp now);
 // {"jobs":[<job>, ...]}: 1..kMaxBatchJobs jobs; errors name the index.
 Result<std::vector<NewJob>> ParseNewJobBatch(const nlohmann::json& j, Timestamp now);
 
-// "2026-11-26T16:15:07Z", "2026-11-26T16:15:07.5+01:00".
-Result<Timestamp> ParseRfc3339(std::string_view text);
-
 // Response shapes (documented in docs/openapi.json).
 nlohmann::json JobToJson(const Job& job, bool with_errors);
 nlohmann::json QueueStatsToJson(const QueueStats& stats);
