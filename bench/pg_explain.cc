@@ -4,8 +4,11 @@
 //
 //   pg-explain --db postgres://postgres@127.0.0.1:5432/explain
 //
-// The statements are copies of those in src/store/postgres/postgres_jobs.cc
-// (the store keeps them private); keep them in step. They run through
+// The claim is the body of the claim_jobs() function (migration 0006), read
+// from pg_proc and run under the function's own planner settings; the stats
+// and retention statements are copies of those in
+// src/store/postgres/postgres_jobs.cc (the store keeps them private); keep
+// them in step. They run through
 // PREPARE/EXECUTE with plan_cache_mode = force_custom_plan, which is what the
 // store's unnamed PQexecParams statements get: a plan for the actual values.
 // The claim and the delete modify rows, so each runs inside a transaction
@@ -21,28 +24,6 @@
 #include "store/store.h"
 
 namespace {
-
-// The job columns every store query returns (STEWARD_JOB_COLUMNS).
-constexpr const char* kColumns =
-    "j.id, j.queue, j.kind, j.payload, j.priority, us(j.run_at), j.attempt, j.max_attempts, "
-    "j.state, j.unique_key, us(j.created_at), us(j.started_at), us(j.finished_at), "
-    "j.lease_owner, us(j.lease_expires_at), j.cancel_requested, j.errors";
-
-// PostgresStore::JobClaim.
-const std::string kClaimSql = std::string(R"sql(
-WITH picked AS (
-  SELECT id FROM jobs
-   WHERE queue = $1 AND state IN ('scheduled', 'available', 'retryable') AND run_at <= ts($2)
-     AND NOT EXISTS (SELECT 1 FROM queues q WHERE q.name = $1 AND q.paused)
-   ORDER BY priority, run_at, id
-   LIMIT $3
-   FOR UPDATE SKIP LOCKED
-)
-UPDATE jobs AS j
-   SET state = 'running', attempt = j.attempt + 1, started_at = ts($2), lease_owner = $4,
-       lease_expires_at = ts($5), cancel_requested = false
-  FROM picked WHERE j.id = picked.id
-RETURNING )sql") + kColumns;
 
 // PostgresStore::QueueStatsAll.
 constexpr const char* kStatsSql = R"sql(
@@ -88,6 +69,19 @@ bool Run(PGconn* c, const std::string& sql, bool print = false) {
   }
   PQclear(r);
   return ok;
+}
+
+// The first column of the first row, or "" (with the error printed).
+std::string Scalar(PGconn* c, const std::string& sql) {
+  PGresult* r = PQexec(c, sql.c_str());
+  std::string out;
+  if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
+    out = PQgetvalue(r, 0, 0);
+  } else {
+    std::fprintf(stderr, "pg-explain: %s\n%s", sql.c_str(), PQresultErrorMessage(r));
+  }
+  PQclear(r);
+  return out;
 }
 
 }  // namespace
@@ -157,18 +151,25 @@ int main(int argc, char** argv) {
 
   Run(c, "SET plan_cache_mode = force_custom_plan");
   const std::string now_us = "(extract(epoch FROM now()) * 1000000)::int8";
-  if (!Run(c, "PREPARE claim(text, int8, int4, text, int8) AS " + kClaimSql)) return 1;
+  const std::string claim_sql = Scalar(c, "SELECT prosrc FROM pg_proc WHERE proname = 'claim_jobs'");
+  // The function's SET clauses (planner settings), for SET LOCAL below.
+  const std::string claim_settings = Scalar(
+      c, "SELECT string_agg('SET LOCAL ' || replace(s, '=', ' = '), '; ') FROM pg_proc, "
+         "unnest(proconfig) s WHERE proname = 'claim_jobs' AND s NOT LIKE 'search_path=%'");
+  if (claim_sql.empty() || claim_settings.empty()) return 1;
+  if (!Run(c, "PREPARE claim(text, int8, int4, text, int8) AS " + claim_sql)) return 1;
   if (!Run(c, std::string("PREPARE stats(int8) AS ") + kStatsSql)) return 1;
   if (!Run(c, std::string("PREPARE retention(int8, int8, int4) AS ") + kDeleteSql)) return 1;
 
   const std::string opts = "EXPLAIN (ANALYZE, BUFFERS, TIMING) ";
   std::printf("=== claim: 100 jobs of queue q1 ===\n");
-  Run(c, "BEGIN");
+  std::printf("(%s)\n", claim_settings.c_str());
+  Run(c, "BEGIN; " + claim_settings);
   Run(c, opts + "EXECUTE claim('q1', " + now_us + ", 100, 'explain', " + now_us + " + 30000000)",
       true);
   Run(c, "ROLLBACK");
   std::printf("\n=== claim: empty queue (nothing pending) ===\n");
-  Run(c, "BEGIN");
+  Run(c, "BEGIN; " + claim_settings);
   Run(c, opts + "EXECUTE claim('idle', " + now_us + ", 100, 'explain', " + now_us + " + 30000000)",
       true);
   Run(c, "ROLLBACK");

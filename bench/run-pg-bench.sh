@@ -8,7 +8,8 @@
 # BUILD_DIR defaults to ./build; it must hold bench/steward-bench,
 # bench/pg-soak and bench/pg-explain. Environment knobs: BENCH_JOBS (100000),
 # BENCH_RUNS (3), BENCH_CONCURRENCY (256), SOAK_JOBS (2000000),
-# SOAK_ARGS (extra pg-soak flags), PG_BIN (/usr/lib/postgresql/15/bin).
+# SOAK_ARGS (extra pg-soak flags), PG_OPTS (extra server options, e.g.
+# "-c synchronous_commit=off"), PG_BIN (/usr/lib/postgresql/15/bin).
 #
 # Unlike the test harness (fsync off, for speed), the cluster keeps
 # PostgreSQL's durability defaults (fsync=on, synchronous_commit=on,
@@ -26,6 +27,7 @@ BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-256}
 SOAK_JOBS=${SOAK_JOBS:-2000000}
 SOAK_ARGS=${SOAK_ARGS:-}
+PG_OPTS=${PG_OPTS:-}
 
 for tool in steward-bench pg-soak pg-explain; do
   [[ -x "$BUILD/bench/$tool" ]] || { echo "missing $BUILD/bench/$tool; build it first" >&2; exit 2; }
@@ -47,7 +49,7 @@ trap cleanup EXIT
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 as_pg "$PG_BIN/initdb" -D "$DIR/data" -U postgres -A trust -E UTF8 --locale=C >"$DIR/initdb.log" 2>&1
 as_pg "$PG_BIN/pg_ctl" start -w -t 60 -D "$DIR/data" -l "$DIR/server.log" \
-  -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$DIR -c max_connections=200 -c shared_buffers=128MB -c max_wal_size=2GB" \
+  -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$DIR -c max_connections=200 -c shared_buffers=128MB -c max_wal_size=2GB $PG_OPTS" \
   >/dev/null
 PGURL="postgres://postgres@127.0.0.1:$PORT"
 psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$PGURL/postgres" -c "$1"; }

@@ -313,4 +313,91 @@ Result<int> PostgresStore::OutboxDeleteFinished(Timestamp before, int limit) {
   return std::atoi(PQcmdTuples(r.get()));
 }
 
+// --- daily digest -------------------------------------------------------------
+
+Result<ActivitySummary> PostgresStore::ActivitySummarize(const ActivitySummarizeParams& p) {
+  // One statement, so every count comes from one snapshot. Finished jobs go
+  // through jobs_finished_idx (the same state predicate).
+  const std::string sql = std::string(R"sql(
+WITH finished AS (
+  SELECT queue, count(*) FILTER (WHERE state = 'completed') AS completed,
+         count(*) FILTER (WHERE state = 'discarded') AS discarded,
+         count(*) FILTER (WHERE state = 'cancelled') AS cancelled
+    FROM jobs WHERE state IN ('completed', 'discarded', 'cancelled')
+     AND finished_at >= ts($1) AND finished_at < ts($2) GROUP BY queue
+), errors AS (
+  SELECT j.queue, count(*) AS failed FROM job_errors e JOIN jobs j ON j.id = e.job_id
+   WHERE e.at >= ts($1) AND e.at < ts($2) GROUP BY j.queue
+)
+SELECT coalesce(f.queue, e.queue), coalesce(f.completed, 0), coalesce(f.discarded, 0),
+       coalesce(f.cancelled, 0), coalesce(e.failed, 0)
+  FROM finished f FULL JOIN errors e ON e.queue = f.queue ORDER BY 1)sql");
+  const std::string counts =
+      "SELECT count(*) FILTER (WHERE first_seen >= ts($1) AND first_seen < ts($2)), "
+      "count(*) FILTER (WHERE resolved_at >= ts($1) AND resolved_at < ts($2)) FROM alerts";
+  const std::string alerts = std::string("SELECT ") + kAlertColumns +
+                             " FROM alerts WHERE (first_seen >= ts($1) AND first_seen < ts($2)) "
+                             "OR (resolved_at >= ts($1) AND resolved_at < ts($2)) ORDER BY id DESC LIMIT $3";
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("ActivitySummarize"));
+  PGconn* c = conn.get();
+  STEWARD_ASSIGN_OR_RETURN(auto begin, Exec(c, "summarizing activity",
+                                            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  ActivitySummary out;
+  STEWARD_ASSIGN_OR_RETURN(auto q, Exec(c, "summarizing jobs", sql.c_str(), Params().Add(p.since).Add(p.until)));
+  for (int i = 0; i < PQntuples(q.get()); ++i) {
+    QueueActivity a;
+    a.queue = pg::GetText(q.get(), i, 0);
+    a.completed = pg::GetInt64(q.get(), i, 1);
+    a.discarded = pg::GetInt64(q.get(), i, 2);
+    a.cancelled = pg::GetInt64(q.get(), i, 3);
+    a.failed_attempts = pg::GetInt64(q.get(), i, 4);
+    out.queues.push_back(std::move(a));
+  }
+  STEWARD_ASSIGN_OR_RETURN(auto n, Exec(c, "counting alerts", counts.c_str(), Params().Add(p.since).Add(p.until)));
+  out.alerts_opened = pg::GetInt64(n.get(), 0, 0);
+  out.alerts_resolved = pg::GetInt64(n.get(), 0, 1);
+  STEWARD_ASSIGN_OR_RETURN(auto l, Exec(c, "listing alerts of the window", alerts.c_str(),
+                                        Params().Add(p.since).Add(p.until).Add(p.alert_limit)));
+  for (int i = 0; i < PQntuples(l.get()); ++i) out.alerts.push_back(RowToAlert(l.get(), i));
+  STEWARD_ASSIGN_OR_RETURN(auto commit, Exec(c, "summarizing activity", "COMMIT"));
+  return out;
+}
+
+Result<std::vector<int64_t>> PostgresStore::OutboxEnqueueOnce(const OutboxEnqueueOnceParams& p) {
+  STEWARD_ASSIGN_OR_RETURN(std::vector<std::string> payloads, OutboxOncePayloads(p));
+  std::vector<std::string> channels;
+  for (const auto& row : p.rows) channels.push_back(row.first);
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("OutboxEnqueueOnce"));
+  PGconn* c = conn.get();
+  STEWARD_ASSIGN_OR_RETURN(auto begin, Exec(c, "enqueueing once", "BEGIN"));
+  // Nodes trying the same key queue up on this transaction-scoped lock (the
+  // two-key form, apart from the migration lock), so the check below sees
+  // the winner's committed rows.
+  STEWARD_ASSIGN_OR_RETURN(auto lock, Exec(c, "locking the dedup key",
+                                           "SELECT pg_advisory_xact_lock(hashtext('steward.outbox_once'), "
+                                           "hashtext($1))",
+                                           Params().Add(p.dedup_key)));
+  STEWARD_ASSIGN_OR_RETURN(
+      auto found, Exec(c, "looking for a written key",
+                       "SELECT 1 FROM alert_outbox WHERE event = $1 AND payload->>'dedup_key' = $2 LIMIT 1",
+                       Params().Add(p.event).Add(p.dedup_key)));
+  std::vector<int64_t> ids;
+  if (PQntuples(found.get()) > 0) return ids;  // the pool rolls back
+  STEWARD_ASSIGN_OR_RETURN(
+      auto r, Exec(c, "enqueueing once",
+                   "INSERT INTO alert_outbox (channel, event, payload, created_at, next_attempt_at) "
+                   "SELECT ch, $3, pl::jsonb, ts($4), ts($4) "
+                   "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(ch, pl, ord) ORDER BY ord "
+                   "RETURNING id",
+                   Params()
+                       .Add(pg::TextArray(std::span<const std::string>(channels)))
+                       .Add(pg::TextArray(std::span<const std::string>(payloads)))
+                       .Add(p.event)
+                       .Add(p.now)));
+  for (int i = 0; i < PQntuples(r.get()); ++i) ids.push_back(pg::GetInt64(r.get(), i, 0));
+  std::sort(ids.begin(), ids.end());
+  STEWARD_ASSIGN_OR_RETURN(auto commit, Exec(c, "enqueueing once", "COMMIT"));
+  return ids;
+}
+
 }  // namespace steward

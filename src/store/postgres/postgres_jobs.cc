@@ -220,23 +220,13 @@ Result<std::vector<InsertedJob>> PostgresStore::JobInsertMany(std::span<const Ne
 Result<std::vector<Job>> PostgresStore::JobClaim(const JobClaimParams& p) {
   if (p.limit <= 0) return InvalidArgument("claim limit must be > 0, got " + std::to_string(p.limit));
   if (p.queue.empty()) return InvalidArgument("claim queue must not be empty");
-  static const std::string sql = std::string(R"sql(
-WITH picked AS (
-  SELECT id FROM jobs
-   WHERE queue = $1 AND state IN )sql") + kPending + R"sql( AND run_at <= ts($2)
-     AND NOT EXISTS (SELECT 1 FROM queues q WHERE q.name = $1 AND q.paused)
-   ORDER BY priority, run_at, id
-   LIMIT $3
-   FOR UPDATE SKIP LOCKED
-)
-UPDATE jobs AS j
-   SET state = 'running', attempt = j.attempt + 1, started_at = ts($2), lease_owner = $4,
-       lease_expires_at = ts($5), cancel_requested = false
-  FROM picked WHERE j.id = picked.id
-RETURNING )sql" STEWARD_JOB_COLUMNS;
+  // claim_jobs() (migration 0006) holds the statement; it pins the plan to
+  // an index walk in claim order whatever the table's statistics say.
+  static const char* const sql =
+      "SELECT " STEWARD_JOB_COLUMNS " FROM claim_jobs($1, $2, $3, $4, $5) AS j";
   STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("JobClaim:" + p.queue));
   STEWARD_ASSIGN_OR_RETURN(
-      auto r, Exec(conn.get(), "claiming jobs", sql.c_str(),
+      auto r, Exec(conn.get(), "claiming jobs", sql,
                    Params().Add(p.queue).Add(p.now).Add(p.limit).Add(p.worker_id).Add(p.lease_until)));
   auto jobs = RowsToJobs(r.get());
   // RETURNING has no order; hand jobs out in claim order.
@@ -250,47 +240,13 @@ Result<std::vector<JobCompletionResult>> PostgresStore::JobCompleteMany(
     std::span<const JobCompletion> completions) {
   std::vector<JobCompletionResult> out(completions.size());
   if (completions.empty()) return out;
-  // One statement for the batch. DISTINCT ON keeps only the first completion
-  // per id, so a repeated id in one batch is applied once (the rest report
-  // applied=false, as they would in separate calls).
-  constexpr const char* kSql = R"sql(
-WITH input AS (
-  SELECT * FROM unnest($1::int8[], $2::text[], $3::int4[], $4::text[], $5::int8[],
-                       $6::int8[], $7::jsonb[])
-    WITH ORDINALITY AS t(id, worker, attempt, outcome, finished_us, retry_us, err, ord)
-), first AS (
-  SELECT DISTINCT ON (id) * FROM input ORDER BY id, ord
-), upd AS (
-  UPDATE jobs AS j SET
-    state = CASE
-      WHEN f.outcome = 'completed' THEN 'completed'
-      WHEN f.outcome = 'discard' THEN 'discarded'
-      WHEN f.outcome = 'cancelled' THEN 'cancelled'
-      -- A person asked to cancel while it ran: it must not come back.
-      WHEN j.cancel_requested THEN 'cancelled'
-      WHEN f.outcome = 'snooze' THEN 'scheduled'
-      WHEN j.attempt >= j.max_attempts THEN 'discarded'
-      ELSE 'retryable' END,
-    attempt = CASE WHEN f.outcome = 'snooze' AND NOT j.cancel_requested
-                   THEN j.attempt - 1 ELSE j.attempt END,
-    run_at = CASE
-      WHEN f.outcome IN ('snooze', 'retry') AND NOT j.cancel_requested
-           AND (f.outcome = 'snooze' OR j.attempt < j.max_attempts)
-      THEN ts(f.retry_us) ELSE j.run_at END,
-    finished_at = CASE
-      WHEN f.outcome IN ('snooze', 'retry') AND NOT j.cancel_requested
-           AND (f.outcome = 'snooze' OR j.attempt < j.max_attempts)
-      THEN NULL ELSE ts(f.finished_us) END,
-    lease_owner = NULL,
-    lease_expires_at = NULL,
-    errors = CASE WHEN f.err IS NULL THEN j.errors ELSE j.errors || jsonb_build_array(f.err) END
-  FROM first f
-  WHERE j.id = f.id AND j.state = 'running' AND j.lease_owner = f.worker
-    AND j.attempt = f.attempt
-  RETURNING f.ord, j.state
-)
-SELECT i.ord, u.state FROM input i LEFT JOIN upd u ON u.ord = i.ord ORDER BY i.ord
-)sql";
+  // One statement for the batch: complete_jobs() (migration 0006) applies
+  // each completion whose job still runs under that worker and attempt, the
+  // first of repeated ids only (the rest report applied=false, as separate
+  // calls would), under a plan that does not depend on statistics.
+  constexpr const char* kSql =
+      "SELECT ord, state FROM complete_jobs($1::int8[], $2::text[], $3::int4[], $4::text[], "
+      "$5::int8[], $6::int8[], $7::jsonb[])";
   std::vector<int64_t> ids, finished, retry;
   std::vector<std::string> workers, outcomes;
   std::vector<int> attempts;
@@ -313,15 +269,16 @@ SELECT i.ord, u.state FROM input i LEFT JOIN upd u ON u.ord = i.ord ORDER BY i.o
   p.Add(pg::TextArray(errs));
   STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("JobCompleteMany"));
   STEWARD_ASSIGN_OR_RETURN(auto r, Exec(conn.get(), "completing jobs", kSql, p));
+  for (size_t i = 0; i < completions.size(); ++i) {
+    out[i].id = completions[i].id;
+    out[i].applied = false;
+    out[i].new_state = JobState::kRunning;  // unchanged from the caller's view: ignored
+  }
   for (int row = 0; row < PQntuples(r.get()); ++row) {
     size_t i = pg::GetInt64(r.get(), row, 0) - 1;
-    out[i].id = completions[i].id;
-    out[i].applied = !PQgetisnull(r.get(), row, 1);
-    if (out[i].applied) {
-      out[i].new_state = StateOf(r.get(), row, 1);
-    } else {
-      out[i].new_state = JobState::kRunning;  // unchanged from the caller's view: ignored
-    }
+    if (i >= out.size()) return Internal("complete_jobs returned an unknown ordinal");
+    out[i].applied = true;
+    out[i].new_state = StateOf(r.get(), row, 1);
   }
   return out;
 }
