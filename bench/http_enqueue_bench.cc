@@ -5,7 +5,7 @@
 //
 //   http-enqueue-bench [--db URL] [--clients 16] [--seconds 10] [--server-threads 32]
 //
-// Also times MetricsObserver::Render() with 100 queues (GET /metrics' work).
+// (GET /metrics' render time is measured by metrics-render-bench.)
 // Prints a human summary, then one JSON line.
 #include <algorithm>
 #include <atomic>
@@ -34,44 +34,6 @@ double Percentile(std::vector<double>& v, double p) {
   size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
   std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(i), v.end());
   return v[i];
-}
-
-// Median Render() time with 100 queues x 3 kinds worth of series.
-double MetricsRenderMs(std::string* sample_size) {
-  MetricsOptions mo;
-  mo.version = "bench";
-  mo.backend = "sqlite";
-  MetricsObserver m(mo);
-  std::vector<QueueStats> stats;
-  for (int q = 0; q < 100; ++q) {
-    QueueStats s;
-    s.queue = "queue_" + std::to_string(q);
-    s.available = q;
-    s.running = 2;
-    s.completed = 1000 + q;
-    s.due = q;
-    s.oldest_due_age = std::chrono::seconds(q);
-    stats.push_back(s);
-    for (int k = 0; k < 3; ++k) {
-      Job j;
-      j.id = q * 10 + k + 1;
-      j.queue = s.queue;
-      j.kind = "kind_" + std::to_string(k);
-      j.attempt = 1;
-      m.CountEnqueued(j.queue);
-      m.OnJobStarted(j, std::chrono::milliseconds(5));
-      m.OnJobFinished(j, JobState::kCompleted, std::chrono::milliseconds(20), nullptr);
-    }
-  }
-  m.SetQueueStats(stats);
-  std::vector<double> ms;
-  for (int i = 0; i < 101; ++i) {
-    auto t0 = Steady::now();
-    std::string text = m.Render();
-    ms.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t0).count());
-    if (i == 0) *sample_size = std::to_string(text.size());
-  }
-  return Percentile(ms, 0.5);
 }
 
 }  // namespace
@@ -153,18 +115,14 @@ int main(int argc, char** argv) {
   for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
   double rps = static_cast<double>(all.size()) / elapsed;
   double p50 = Percentile(all, 0.50), p99 = Percentile(all, 0.99);
-  std::string metrics_bytes;
-  double render_ms = MetricsRenderMs(&metrics_bytes);
 
   std::printf("backend=%s clients=%d seconds=%.1f requests=%zu errors=%lld\n", backend.c_str(),
               clients, elapsed, all.size(), static_cast<long long>(errors.load()));
   std::printf("enqueue: %.0f req/s  p50 %.2f ms  p99 %.2f ms\n", rps, p50, p99);
-  std::printf("metrics render (100 queues, %s bytes): median %.3f ms\n", metrics_bytes.c_str(),
-              render_ms);
   nlohmann::json j = {{"backend", backend},       {"clients", clients},
                       {"requests", all.size()},   {"errors", errors.load()},
                       {"req_per_s", rps},         {"p50_ms", p50},
-                      {"p99_ms", p99},            {"metrics_render_ms", render_ms}};
+                      {"p99_ms", p99}};
   std::printf("%s\n", j.dump().c_str());
   if (!tmp.empty()) std::filesystem::remove_all(tmp);
   return errors.load() == 0 ? 0 : 1;

@@ -30,7 +30,7 @@ void RegisterProbeRoutes(RouteTable& routes, HealthRegistry* health, MetricsObse
   if (metrics) {
     routes.Add("GET", "/metrics", [metrics](const auto&, auto& res, const PathParams&) {
       res.set_header("Cache-Control", "no-store");
-      res.set_content(metrics->Render(), MetricsObserver::kContentType);
+      res.set_content(metrics->RenderForScrape(), MetricsObserver::kContentType);
     });
   }
 }

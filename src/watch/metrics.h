@@ -31,6 +31,7 @@
 #include <prometheus/registry.h>
 
 #include "runtime/observer.h"
+#include "steward/clock.h"
 #include "store/store.h"
 
 namespace steward {
@@ -49,7 +50,12 @@ using DbPoolStatsProvider = std::function<std::optional<DbPoolNumbers>()>;
 struct MetricsOptions {
   std::string version = "0.0.0";  // steward_build_info{version}
   std::string backend;            // steward_build_info{backend}: "sqlite" | "postgres"
-  size_t max_label_values = 200;  // per label (queue, kind); the rest become "other"
+  size_t max_label_values = 200;  // queue label values; the rest become "other"
+  size_t max_kinds = 50;          // kind label values; the rest become "other"
+  // RenderForScrape() serves text at most this old, so a burst of scrapes
+  // (several Prometheus replicas, a dashboard) costs one render. 0: never cached.
+  Micros scrape_cache{std::chrono::seconds(1)};
+  const Clock* clock = nullptr;  // for the scrape cache; nullptr: SystemClock()
 };
 
 // Keeps at most `cap` distinct values of one label; later ones map to "other".
@@ -84,8 +90,12 @@ class MetricsObserver final : public RuntimeObserver {
   void SetStoreUp(bool up);
   void SetPoolStats(const DbPoolNumbers& n);
 
-  // The text exposition format (Content-Type: kContentType).
+  // The text exposition format (Content-Type: kContentType), rendered now.
   std::string Render() const;
+  // What GET /metrics serves: Render()'s text, reused while younger than
+  // `scrape_cache`. Concurrent callers wait for one render instead of each
+  // doing their own.
+  std::string RenderForScrape();
   static constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
   prometheus::Registry& registry() { return *registry_; }
@@ -119,6 +129,10 @@ class MetricsObserver final : public RuntimeObserver {
   prometheus::Gauge& pool_waiters_;
   prometheus::Counter& pool_wait_seconds_;
   prometheus::Counter& pool_leaks_;
+
+  std::mutex scrape_mu_;  // guards the two below; held while rendering
+  std::string scrape_text_;
+  std::optional<Timestamp> scrape_at_;
 
   std::mutex gauges_mu_;  // serialises SetQueueStats / SetPoolStats
   std::set<std::string> gauge_queues_;

@@ -97,8 +97,10 @@ TEST_F(MetricsTest, CountsJobOutcomesFromARealWorker) {
   EXPECT_EQ(Sample(text, R"(steward_jobs_retried_total{kind="flaky",queue="default"})"), 1);
   EXPECT_EQ(Sample(text, R"(steward_jobs_failed_total{kind="bad",queue="default"})"), 1);
   EXPECT_EQ(Sample(text, R"(steward_jobs_discarded_total{kind="bad",queue="default"})"), 1);
-  EXPECT_EQ(Sample(text, R"(steward_job_duration_seconds_count{kind="ok",queue="default"})"), 2);
-  EXPECT_EQ(Sample(text, R"(steward_job_wait_seconds_count{kind="flaky",queue="default"})"), 2);
+  // Histograms are per queue only (bounded series), over all kinds.
+  EXPECT_EQ(Sample(text, R"(steward_job_duration_seconds_count{queue="default"})"), 5);
+  EXPECT_EQ(Sample(text, R"(steward_job_wait_seconds_count{queue="default"})"), 5);
+  EXPECT_EQ(text.find("steward_job_duration_seconds_count{kind="), std::string::npos);
   EXPECT_EQ(Sample(text, R"(steward_build_info{backend="sqlite",version="1.2.3"})"), 1);
   EXPECT_GT(Sample(text, "steward_process_start_time_seconds"), 1.7e9);
 
@@ -114,7 +116,8 @@ TEST_F(MetricsTest, PromtoolRejectsBrokenExposition) {
 
 TEST_F(MetricsTest, LabelValuesAreCapped) {
   MetricsOptions mo;
-  mo.max_label_values = 3;
+  mo.max_kinds = 3;
+  mo.max_label_values = 2;
   MetricsObserver m(mo);
   for (int i = 0; i < 10; ++i) {
     Job j;
@@ -122,10 +125,47 @@ TEST_F(MetricsTest, LabelValuesAreCapped) {
     j.kind = "kind" + std::to_string(i);
     m.OnJobStarted(j, 0us);
   }
+  for (const char* q : {"q1", "q2", "q3"}) {
+    Job j;
+    j.queue = q;
+    j.kind = "kind0";
+    m.OnJobFinished(j, JobState::kCompleted, 1ms, nullptr);
+  }
   std::string text = m.Render();
   EXPECT_EQ(Sample(text, R"(steward_jobs_started_total{kind="kind2",queue="default"})"), 1);
   EXPECT_EQ(Sample(text, R"(steward_jobs_started_total{kind="kind3",queue="default"})"), -1);
   EXPECT_EQ(Sample(text, R"(steward_jobs_started_total{kind="other",queue="default"})"), 7) << text;
+  // Queues are capped too: "default" and "q1" keep their names, the rest fold.
+  EXPECT_EQ(Sample(text, R"(steward_jobs_completed_total{kind="kind0",queue="q1"})"), 1);
+  EXPECT_EQ(Sample(text, R"(steward_jobs_completed_total{kind="kind0",queue="other"})"), 2);
+  EXPECT_EQ(Sample(text, R"(steward_job_duration_seconds_count{queue="other"})"), 2);
+}
+
+TEST_F(MetricsTest, ScrapesWithinTheCacheAgeShareOneRender) {
+  ManualClock clock(SystemClock().Now());
+  MetricsOptions mo;
+  mo.clock = &clock;
+  mo.scrape_cache = 1s;
+  MetricsObserver m(mo);
+  m.CountEnqueued("default", 1);
+  const std::string series = R"(steward_jobs_enqueued_total{queue="default"})";
+  EXPECT_EQ(Sample(m.RenderForScrape(), series), 1);
+  m.CountEnqueued("default", 1);
+  clock.Advance(900ms);
+  EXPECT_EQ(Sample(m.RenderForScrape(), series), 1);  // cached
+  EXPECT_EQ(Sample(m.Render(), series), 2);           // Render() is always fresh
+  clock.Advance(100ms);
+  EXPECT_EQ(Sample(m.RenderForScrape(), series), 2);  // expired: rendered again
+  m.CountEnqueued("default", 1);
+  clock.Advance(-10s);                                // a clock stepped back
+  EXPECT_EQ(Sample(m.RenderForScrape(), series), 3);
+
+  mo.scrape_cache = Micros(0);
+  MetricsObserver uncached(mo);
+  uncached.CountEnqueued("default", 1);
+  EXPECT_EQ(Sample(uncached.RenderForScrape(), series), 1);
+  uncached.CountEnqueued("default", 1);
+  EXPECT_EQ(Sample(uncached.RenderForScrape(), series), 2);
 }
 
 TEST_F(MetricsTest, CollectorRefreshesQueueGaugesAndTicksHealth) {
