@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "server/api_schedules.h"
+#include "server/request_gate.h"
 
 namespace steward::server {
 
@@ -63,13 +64,19 @@ Status HttpServer::Start() {
     });
   }
 
-  auto srv = std::make_unique<httplib::Server>();
-  const int threads = std::max(1, options_.threads);
-  srv->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  GateOptions go;
+  go.threads = static_cast<size_t>(std::max(1, options_.threads));
+  go.request_timeout = options_.request_timeout;
+  go.read_timeout = options_.read_timeout;
+  go.write_timeout = options_.write_timeout;
+  go.idle_timeout = options_.keep_alive_timeout;
+  go.keep_alive_max_count = options_.keep_alive_max_count;
+  go.max_connections = options_.max_connections;
+  auto srv = std::make_unique<GatedServer>(go);
+  // httplib also applies these to each accepted socket (SO_RCVTIMEO,
+  // SO_SNDTIMEO): a blocking send to a client that stopped reading ends.
   srv->set_read_timeout(options_.read_timeout);
   srv->set_write_timeout(options_.write_timeout);
-  srv->set_keep_alive_timeout(options_.keep_alive_timeout.count());
-  srv->set_keep_alive_max_count(std::max<size_t>(1, options_.keep_alive_max_count));
   // Small JSON responses: without TCP_NODELAY, Nagle plus delayed ACKs add
   // ~40 ms per keep-alive request.
   srv->set_tcp_nodelay(true);
@@ -138,6 +145,7 @@ Status HttpServer::Start() {
   port_ = bound;
   address_ = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
              std::to_string(port_);
+  STEWARD_RETURN_IF_ERROR(srv->StartGate());
   server_ = std::move(srv);
   thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
   // httplib's stop() is a no-op until the accept loop runs; wait for it so
@@ -151,10 +159,13 @@ Status HttpServer::Start() {
 
 void HttpServer::Stop() {
   if (!server_) return;
+  server_->StopGate();
   server_->stop();
   if (thread_.joinable()) thread_.join();
   server_.reset();
   log::Info("http stopped", {{"address", address_}});
 }
+
+GateStats HttpServer::gate_stats() const { return server_ ? server_->stats() : GateStats{}; }
 
 }  // namespace steward::server

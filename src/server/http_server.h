@@ -10,8 +10,10 @@
 // The server owns a fixed pool of `threads` request threads, separate from
 // the worker's executors, so a flood of API calls cannot starve job
 // execution and busy handlers cannot starve the probes. Bodies above
-// `max_payload` are refused with 413; slow clients are cut off by the read
-// and write timeouts.
+// `max_payload` are refused with 413. A request thread only ever sees a
+// complete request: connections wait in a gate (request_gate.h) until
+// their request has arrived, under a whole-request deadline, so slow
+// clients (slowloris) and idle keep-alive connections hold no thread.
 //
 // Start/Stop follow the loop contract: Stop without Start and a second Stop
 // are harmless. Not copyable.
@@ -30,19 +32,21 @@
 #include "server/route_table.h"
 #include "steward/status.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace steward::server {
+
+class GatedServer;
+struct GateStats;
 
 struct HttpServerOptions {
   // "HOST:PORT" ("[::1]:8080" for IPv6). Port 0 picks a free port; the
   // chosen address is logged as {"msg":"http listening","address":...}.
   std::string listen = "127.0.0.1:8080";
-  // Request threads. Each keep-alive connection holds one while open, so
-  // leave room beyond Prometheus and the probes.
+  // Request threads: how many requests are handled at once. Connections
+  // waiting for (the rest of) a request hold none.
   int threads = 8;
+  // From a request's first byte to its last (headers and body); missed: 408.
+  std::chrono::milliseconds request_timeout{10000};
+  // Longest silence while a request is arriving, and per read of a body.
   std::chrono::seconds read_timeout{10};
   std::chrono::seconds write_timeout{10};
   std::chrono::seconds keep_alive_timeout{2};
@@ -50,6 +54,8 @@ struct HttpServerOptions {
   // Requests served on one keep-alive connection before it is closed
   // (httplib's default of 5 makes busy API clients reconnect constantly).
   size_t keep_alive_max_count = 1000;
+  // Open connections waiting for a request; more are closed at once.
+  size_t max_connections = 1024;
   // API tokens. nullopt: no auth policy at all (the separate health/metrics
   // listener, in-process tests). A value, even empty, installs the policy
   // of Authenticator (see auth.h): with no tokens, the API is open on a
@@ -83,11 +89,13 @@ class HttpServer {
   // "127.0.0.1:NNNN" once started.
   const std::string& address() const { return address_; }
   const RouteTable& routes() const { return routes_; }
+  // Connections waiting in the gate, requests dropped for missed deadlines.
+  GateStats gate_stats() const;
 
  private:
   HttpServerOptions options_;
   RouteTable routes_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<GatedServer> server_;
   std::thread thread_;
   int port_ = 0;
   std::string address_;

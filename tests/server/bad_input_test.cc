@@ -109,8 +109,9 @@ TEST_F(BadInputTest, PathTraversalNeverServesFiles) {
   EXPECT_LT(pause.status, 500) << pause.body;
 }
 
-// Slowloris: a client trickling its headers one byte every 500 ms holds at
-// most one request thread; everyone else keeps being served meanwhile.
+// Slowloris: a client trickling its headers one byte every 500 ms holds no
+// request thread (it waits in the gate); everyone else keeps being served
+// meanwhile. slowloris_test.cc has many such clients against two threads.
 TEST_F(BadInputTest, SlowClientDoesNotStarveOthers) {
   std::atomic<bool> stop{false};
   std::atomic<int> sent{0};
@@ -147,7 +148,7 @@ TEST_F(BadInputTest, SlowClientDoesNotStarveOthers) {
 }
 
 // A client that stops sending mid-request is cut off by the read timeout
-// instead of holding its thread forever.
+// (silence while a request arrives) instead of waiting for the deadline.
 TEST_F(BadInputTest, StalledClientIsDisconnected) {
   server_->Stop();
   server::ApiContext ctx;
