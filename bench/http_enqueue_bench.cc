@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -82,6 +84,8 @@ int main(int argc, char** argv) {
 
   std::atomic<bool> stop{false};
   std::atomic<int64_t> errors{0};
+  std::mutex error_mu;
+  std::vector<std::string> error_samples;  // the first few failures
   std::vector<std::vector<double>> lat(static_cast<size_t>(clients));
   std::vector<std::thread> threads;
   const std::string body = R"({"kind":"bench.noop","payload":{"n":1}})";
@@ -98,7 +102,11 @@ int main(int argc, char** argv) {
         auto s = Steady::now();
         auto r = cli.Post("/api/v1/jobs", body, "application/json");
         if (!r || r->status != 201) {
-          ++errors;
+          if (errors++ < 5) {
+            std::lock_guard lock(error_mu);
+            error_samples.push_back(r ? std::to_string(r->status) + " " + r->body
+                                      : "transport: " + httplib::to_string(r.error()));
+          }
           continue;
         }
         mine.push_back(std::chrono::duration<double, std::milli>(Steady::now() - s).count());
@@ -119,6 +127,7 @@ int main(int argc, char** argv) {
   std::printf("backend=%s clients=%d seconds=%.1f requests=%zu errors=%lld\n", backend.c_str(),
               clients, elapsed, all.size(), static_cast<long long>(errors.load()));
   std::printf("enqueue: %.0f req/s  p50 %.2f ms  p99 %.2f ms\n", rps, p50, p99);
+  for (const auto& e : error_samples) std::printf("error: %s\n", e.c_str());
   nlohmann::json j = {{"backend", backend},       {"clients", clients},
                       {"requests", all.size()},   {"errors", errors.load()},
                       {"req_per_s", rps},         {"p50_ms", p50},
