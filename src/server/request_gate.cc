@@ -168,6 +168,13 @@ GatedServer::~GatedServer() {
 }
 
 Status GatedServer::StartGate() {
+  // httplib listens with a backlog of 5: a burst of connections (many
+  // clients at once, slow ones among them) would have its handshakes
+  // dropped and retried by the kernel seconds later. A second listen()
+  // on the bound socket raises it (Linux).
+  if (svr_sock_ != INVALID_SOCKET) {
+    ::listen(svr_sock_, static_cast<int>(std::clamp<size_t>(options_.max_connections, 128, 4096)));
+  }
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (epoll_fd_ < 0 || wake_fd_ < 0) {

@@ -57,7 +57,8 @@ class GatedServer final : public httplib::Server {
   explicit GatedServer(GateOptions options);
   ~GatedServer() override;
 
-  // Starts the gate thread; call before listen_after_bind().
+  // Starts the gate thread and raises the listen backlog; call after
+  // bind_to_port() and before listen_after_bind().
   Status StartGate();
   // Closes every connection waiting in the gate and stops the gate thread;
   // connections finishing a request afterwards are closed. Call before
