@@ -14,6 +14,13 @@ Status KeyError(const std::string& key, const std::string& why) {
   return InvalidArgument(key + ": " + why);
 }
 
+std::string Fmt(double v) {
+  std::string s = std::to_string(v);
+  while (s.size() > 1 && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
 class Reader {
  public:
   Reader(const toml::table* t, std::string prefix, const std::map<std::string, std::string>* env)
@@ -56,6 +63,16 @@ class Reader {
     auto v = n->value<int64_t>();
     if (!v || *v < min || *v > 1'000'000) return KeyError(prefix_ + key, "expected an integer >= " + std::to_string(min));
     out = static_cast<int>(*v);
+    return Status::Ok();
+  }
+  Status Double(const char* key, double& out, double min, double max) const {
+    const toml::node* n = t_ ? t_->get(key) : nullptr;
+    if (!n) return Status::Ok();
+    auto v = n->value<double>();  // an integer converts too
+    if (!v || *v < min || *v > max) {
+      return KeyError(prefix_ + key, "expected a number from " + Fmt(min) + " to " + Fmt(max));
+    }
+    out = *v;
     return Status::Ok();
   }
   Status Duration(const char* key, Micros& out) const {
@@ -122,6 +139,12 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
   STEWARD_RETURN_IF_ERROR(a.Duration("group_wait", c.group_wait));
   STEWARD_RETURN_IF_ERROR(a.String("dashboard_url", c.dashboard_url));
   STEWARD_RETURN_IF_ERROR(a.Int("kind_failing_consecutive", c.rules.kind_failing_consecutive, 1));
+  STEWARD_RETURN_IF_ERROR(a.Double("failure_ratio", c.rules.failure_ratio, 0.01, 1.0));
+  STEWARD_RETURN_IF_ERROR(a.Duration("failure_ratio_window", c.rules.failure_ratio_window));
+  STEWARD_RETURN_IF_ERROR(a.Int("failure_ratio_min_attempts", c.rules.failure_ratio_min_attempts, 1));
+  if (c.rules.failure_ratio_window < std::chrono::minutes(1)) {
+    return KeyError("alerts.failure_ratio_window", "must be at least 1m");
+  }
   STEWARD_RETURN_IF_ERROR(a.Duration("queue_lag_threshold", c.rules.queue_lag_threshold));
   STEWARD_RETURN_IF_ERROR(a.Duration("db_unreachable_after", c.rules.db_unreachable_after));
   if (c.repeat_interval < std::chrono::minutes(1)) {
@@ -134,11 +157,23 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
   Reader r(rules, "alerts.rules.", env);
   STEWARD_RETURN_IF_ERROR(r.Bool("job_discarded", c.rules.job_discarded));
   STEWARD_RETURN_IF_ERROR(r.Bool("kind_failing", c.rules.kind_failing));
+  STEWARD_RETURN_IF_ERROR(r.Bool("kind_failure_ratio", c.rules.kind_failure_ratio));
   STEWARD_RETURN_IF_ERROR(r.Bool("queue_lag", c.rules.queue_lag));
   STEWARD_RETURN_IF_ERROR(r.Bool("db_unreachable", c.rules.db_unreachable));
   STEWARD_RETURN_IF_ERROR(r.Bool("pool", c.rules.pool));
   STEWARD_RETURN_IF_ERROR(r.Bool("worker_lost", c.rules.worker_lost));
   STEWARD_RETURN_IF_ERROR(r.Bool("check_down", c.rules.check_down));
+
+  const toml::table* digest = alerts ? (*alerts)["digest"].as_table() : nullptr;
+  Reader d(digest, "alerts.digest.", env);
+  STEWARD_RETURN_IF_ERROR(d.Enabled(c.digest.enabled));
+  STEWARD_RETURN_IF_ERROR(d.String("at", c.digest.at));
+  STEWARD_RETURN_IF_ERROR(d.String("time_zone", c.digest.time_zone));
+  STEWARD_RETURN_IF_ERROR(d.Duration("max_late", c.digest.max_late));
+  if (auto made = Digest::Make(c.digest); !made.ok()) {
+    const bool zone = made.status().message().find("zone") != std::string::npos;
+    return KeyError(zone ? "alerts.digest.time_zone" : "alerts.digest.at", made.status().message());
+  }
 
   const toml::table* notify = root["notify"].as_table();
   if (notify) {

@@ -7,11 +7,17 @@
 //   group_wait = "10s"              # a burst gathers this long before the first message
 //   dashboard_url = "https://steward.example.com"
 //   kind_failing_consecutive = 5
+//   failure_ratio = 0.5             # kind_failure_ratio: share of failed attempts...
+//   failure_ratio_window = "10m"    # ...over this window...
+//   failure_ratio_min_attempts = 20 # ...once it has this many attempts
 //   queue_lag_threshold = "5m"
 //   db_unreachable_after = "60s"
 //   [alerts.rules]                  # every rule is on by default
 //   job_discarded = true  kind_failing = true  queue_lag = true
 //   db_unreachable = true  pool = true  worker_lost = true  check_down = true
+//   kind_failure_ratio = true
+//   [alerts.digest]                 # off by default
+//   enabled = true  at = "09:00"  time_zone = "Europe/Berlin"
 //
 //   [notify.slack]   webhook_url = "env:SLACK_WEBHOOK_URL"
 //   [notify.sentry]  dsn = "env:SENTRY_DSN"  environment = "production"
@@ -31,6 +37,7 @@
 
 #include "cli/config.h"
 #include "watch/alert_rules.h"
+#include "watch/digest.h"
 #include "watch/notify.h"
 
 namespace steward::cli {
@@ -41,6 +48,7 @@ struct AlertsConfig {
   Micros repeat_interval = std::chrono::hours(4);
   Micros group_wait = std::chrono::seconds(10);
   std::string dashboard_url;
+  DigestConfig digest;  // [alerts.digest]
   std::optional<notify::SlackConfig> slack;
   std::optional<notify::SentryConfig> sentry;
   std::optional<notify::WebhookConfig> webhook;

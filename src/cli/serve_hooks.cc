@@ -102,6 +102,7 @@ Status ServeHooks::BeforeWorker(const Config& config, std::shared_ptr<Store> sto
       ao.channels = ac.channels();
       ao.repeat_interval = ac.repeat_interval;
       ao.group_wait = ac.group_wait;
+      ao.digest = ac.digest;
       ao.clock = wopts.clock;
       ao.health = s.health.get();
       ao.pool_stats = s.pool_stats;

@@ -39,4 +39,18 @@ Status ValidateAlertUpsert(const AlertUpsertParams& p) {
   return Status::Ok();
 }
 
+Result<std::vector<std::string>> OutboxOncePayloads(const OutboxEnqueueOnceParams& p) {
+  if (p.dedup_key.empty()) return InvalidArgument("outbox dedup key is empty");
+  if (p.event.empty()) return InvalidArgument("outbox event is empty");
+  std::vector<std::string> out;
+  for (const auto& [channel, payload] : p.rows) {
+    if (channel.empty()) return InvalidArgument("outbox channel is empty");
+    auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object()) return InvalidArgument("outbox payload must be a JSON object");
+    j["dedup_key"] = p.dedup_key;
+    out.push_back(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  return out;
+}
+
 }  // namespace steward

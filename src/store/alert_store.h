@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "steward/clock.h"
@@ -113,12 +114,46 @@ struct OutboxListParams {
   int limit = 1000;
 };
 
+// --- daily digest (watch/digest.h) ------------------------------------------
+// Jobs of one queue that finished within a window.
+struct QueueActivity {
+  std::string queue;
+  int64_t completed = 0;
+  int64_t discarded = 0;        // failed for good
+  int64_t cancelled = 0;
+  int64_t failed_attempts = 0;  // attempt errors recorded in the window (retries included)
+};
+
+struct ActivitySummary {
+  std::vector<QueueActivity> queues;  // by name; only queues with activity in the window
+  int64_t alerts_opened = 0;          // first_seen in the window
+  int64_t alerts_resolved = 0;        // resolved_at in the window
+  std::vector<Alert> alerts;          // opened or resolved in the window, newest first, <= alert_limit
+};
+
+struct ActivitySummarizeParams {
+  Timestamp since{};  // inclusive
+  Timestamp until{};  // exclusive
+  int alert_limit = 20;
+};
+
+// Rows that must be written once, whichever node (or how many) tries.
+struct OutboxEnqueueOnceParams {
+  std::string dedup_key;  // required; e.g. "digest:2026-11-27"; stored as payload.dedup_key
+  std::string event = "digest";
+  std::vector<std::pair<std::string, std::string>> rows;  // (channel, payload JSON object)
+  Timestamp now{};
+};
+// --- end daily digest --------------------------------------------------------
+
 // The outbox payload both backends write: a JSON snapshot of the alert for
 // one event (store/alert_payload.cc), so senders never need the alerts table.
 std::string AlertPayloadJson(const Alert& alert, const std::string& event);
 
 // Validates params shared by every backend (kInvalidArgument).
 Status ValidateAlertUpsert(const AlertUpsertParams& p);
+// Validates p and returns its payloads with "dedup_key" set, in row order.
+Result<std::vector<std::string>> OutboxOncePayloads(const OutboxEnqueueOnceParams& p);
 
 class AlertStore {
  public:
@@ -154,6 +189,20 @@ class AlertStore {
   virtual Result<std::vector<OutboxRow>> OutboxList(const OutboxListParams& p) = 0;
   // Retention: deletes delivered or failed rows older than `before`.
   virtual Result<int> OutboxDeleteFinished(Timestamp before, int limit) = 0;
+
+  // --- daily digest (watch/digest.h) ----------------------------------------
+  // What happened in [since, until): finished jobs and failed attempts per
+  // queue, alerts opened and resolved. Counted from the rows that exist:
+  // finished jobs (and their errors) already deleted by retention are not
+  // counted. Read-only.
+  virtual Result<ActivitySummary> ActivitySummarize(const ActivitySummarizeParams& p) = 0;
+  // Writes p.rows (event p.event, payload.dedup_key = p.dedup_key) in one
+  // transaction unless an outbox row with this event and dedup key exists;
+  // serialised across nodes, so concurrent callers write one set. Returns
+  // the new ids, empty when the key was already written. kInvalidArgument
+  // for an empty key or a payload that is not a JSON object.
+  virtual Result<std::vector<int64_t>> OutboxEnqueueOnce(const OutboxEnqueueOnceParams& p) = 0;
+  // --- end daily digest ------------------------------------------------------
 };
 
 }  // namespace steward

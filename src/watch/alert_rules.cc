@@ -1,5 +1,7 @@
 #include "watch/alert_rules.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace steward {
@@ -45,6 +47,41 @@ int FailureStreaks::Record(const std::string& kind, bool failed) {
     return 0;
   }
   return ++streak_[kind];
+}
+
+FailureWindow::FailureWindow(Micros window)
+    : bucket_us_(std::max<int64_t>(1, window.count() / kBuckets)) {}
+
+void FailureWindow::Record(const std::string& kind, bool failed, Timestamp at) {
+  const int64_t index = ToMicros(at) / bucket_us_;
+  auto& buckets = kinds_[kind];
+  if (buckets.empty() || buckets.back().index < index) {
+    buckets.push_back(Bucket{index, 0, 0});
+    if (static_cast<int64_t>(buckets.size()) > kBuckets) buckets.erase(buckets.begin());
+  }
+  // An outcome reported slightly out of order lands in the newest bucket.
+  Bucket& b = buckets.back();
+  ++b.attempts;
+  if (failed) ++b.failures;
+}
+
+FailureWindow::Counts FailureWindow::Get(const std::string& kind, Timestamp now) {
+  Counts c;
+  auto it = kinds_.find(kind);
+  if (it == kinds_.end()) return c;
+  const int64_t oldest = ToMicros(now) / bucket_us_ - kBuckets + 1;
+  auto& buckets = it->second;
+  buckets.erase(buckets.begin(), std::find_if(buckets.begin(), buckets.end(),
+                                              [&](const Bucket& b) { return b.index >= oldest; }));
+  if (buckets.empty()) {
+    kinds_.erase(it);
+    return c;
+  }
+  for (const Bucket& b : buckets) {
+    c.attempts += b.attempts;
+    c.failures += b.failures;
+  }
+  return c;
 }
 
 }  // namespace steward

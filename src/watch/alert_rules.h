@@ -6,6 +6,7 @@
 // |------------------|---------------------------------------------|--------------------|--------------------------|
 // | job_discarded    | a job is discarded                          | kind               | quiet_period w/o repeats |
 // | kind_failing     | N consecutive failed attempts of a kind     | kind               | a success of the kind, or quiet_period |
+// | kind_failure_ratio | >= ratio of a kind's attempts failed over the window (min attempts) | kind | ratio below the threshold |
 // | queue_lag        | oldest due job older than the threshold     | queue              | lag below the threshold  |
 // | db_unreachable   | store errors for longer than the threshold  | -                  | the store works again    |
 // | pool_exhausted   | pool waiters on two evaluations in a row    | -                  | no waiters               |
@@ -32,6 +33,12 @@ struct AlertRulesConfig {
   bool job_discarded = true;
   bool kind_failing = true;
   int kind_failing_consecutive = 5;  // failed attempts in a row (retries included)
+  // kind_failure_ratio: at least this share of a kind's finished attempts
+  // failed within the window, over at least min_attempts attempts.
+  bool kind_failure_ratio = true;
+  double failure_ratio = 0.5;
+  Micros failure_ratio_window = std::chrono::minutes(10);
+  int failure_ratio_min_attempts = 20;
   bool queue_lag = true;
   Micros queue_lag_threshold = std::chrono::minutes(5);
   bool db_unreachable = true;
@@ -78,6 +85,34 @@ class FailureStreaks {
 
  private:
   std::map<std::string, int> streak_;
+};
+
+// Finished attempts and failures per kind over a sliding window, counted in
+// 60 buckets of window/60 each, so memory per kind is bounded whatever the
+// throughput (the window's edge is accurate to one bucket). Kinds are
+// bounded by the caller (LabelCap). Not thread-safe (alerter lock).
+class FailureWindow {
+ public:
+  static constexpr int64_t kBuckets = 60;
+  struct Counts {
+    int64_t attempts = 0;
+    int64_t failures = 0;
+    double ratio() const { return attempts == 0 ? 0.0 : static_cast<double>(failures) / static_cast<double>(attempts); }
+  };
+
+  explicit FailureWindow(Micros window);
+  void Record(const std::string& kind, bool failed, Timestamp at);
+  // The counts of the window ending at `now`; forgets older buckets.
+  Counts Get(const std::string& kind, Timestamp now);
+
+ private:
+  struct Bucket {
+    int64_t index = 0;  // at / bucket_
+    int64_t attempts = 0;
+    int64_t failures = 0;
+  };
+  int64_t bucket_us_;
+  std::map<std::string, std::vector<Bucket>> kinds_;  // oldest first, at most kBuckets
 };
 
 }  // namespace steward

@@ -12,7 +12,17 @@ Alerter::Alerter(std::shared_ptr<Store> store, AlerterOptions options)
     : store_(std::move(store)),
       options_(std::move(options)),
       clock_(options_.clock ? options_.clock : &SystemClock()),
-      labels_(options_.rules.max_label_values) {}
+      labels_(options_.rules.max_label_values),
+      ratio_window_(options_.rules.failure_ratio_window) {
+  if (options_.digest.enabled) {
+    auto d = Digest::Make(options_.digest);
+    if (d.ok()) {
+      digest_ = std::move(d).value();
+    } else {
+      log::Error("daily digest disabled: invalid configuration", {{"error", d.status().ToString()}});
+    }
+  }
+}
 
 Alerter::~Alerter() { Stop(); }
 
@@ -71,12 +81,13 @@ void Alerter::OnJobFinished(const Job& job, JobState new_state, Micros, const At
     Fire("job_discarded", {{"kind", job.kind}}, "Jobs of kind " + job.kind + " discarded",
          message, job.id);
   }
-  if (!r.kind_failing) return;
   // Discards have their own rule; counting them here too would send two
   // messages for one storm.
   const bool failed = error != nullptr && new_state == JobState::kRetryable;
   const bool succeeded = new_state == JobState::kCompleted;
   if (!failed && !succeeded) return;
+  if (r.kind_failure_ratio) CheckFailureRatio(labels_.Apply("kind", job.kind), failed, job.id, message);
+  if (!r.kind_failing) return;
   int streak = 0;
   bool was_failing = false;
   {
@@ -92,6 +103,41 @@ void Alerter::OnJobFinished(const Job& job, JobState new_state, Micros, const At
          message, job.id, 1, "warning");
   } else if (succeeded && was_failing) {
     Resolve("kind_failing", {{"kind", job.kind}}, "a job of kind " + job.kind + " succeeded");
+  }
+}
+
+void Alerter::CheckFailureRatio(const std::string& kind, std::optional<bool> failed,
+                                std::optional<int64_t> job_id, const std::string& message) {
+  const auto& r = options_.rules;
+  const Timestamp now = clock_->Now();
+  FailureWindow::Counts c;
+  bool fire = false, resolve = false;
+  {
+    std::lock_guard lock(mu_);
+    if (failed) ratio_window_.Record(kind, *failed, now);
+    c = ratio_window_.Get(kind, now);
+    const bool above = c.attempts > 0 && c.ratio() >= r.failure_ratio;
+    if (above && c.attempts >= r.failure_ratio_min_attempts) {
+      // Each failure while open is an occurrence (count, last_seen); the
+      // crossing itself opens the alert whatever the outcome.
+      const bool crossed = ratio_kinds_.insert(kind).second;
+      fire = crossed || failed.value_or(false);
+    } else if (!above && ratio_kinds_.erase(kind) > 0) {
+      // Below the threshold, or no attempts left in the window. Too few
+      // attempts at a high ratio keeps it open (not enough evidence).
+      resolve = true;
+    }
+  }
+  const std::string pct = std::to_string(static_cast<int>(c.ratio() * 100 + 0.5)) + "%";
+  if (fire) {
+    Fire("kind_failure_ratio", {{"kind", kind}},
+         "Kind " + kind + " failing: " + pct + " of " + std::to_string(c.attempts) + " attempts failed in the last " +
+             HumanDuration(r.failure_ratio_window),
+         message, job_id, 1, "warning");
+  } else if (resolve) {
+    Resolve("kind_failure_ratio", {{"kind", kind}},
+            "failure ratio of kind " + kind + " down to " + pct + " of " + std::to_string(c.attempts) +
+                " attempts in the last " + HumanDuration(r.failure_ratio_window));
   }
 }
 
@@ -277,6 +323,26 @@ void Alerter::Evaluate() {
       if (leak) Fire("pool_leak", {}, "Database connection held too long (leak)", "see the log for the holder");
     }
   }
+  // kind_failure_ratio: the window drains as time passes.
+  if (r.kind_failure_ratio) {
+    std::vector<std::string> kinds;
+    {
+      std::lock_guard lock(mu_);
+      kinds.assign(ratio_kinds_.begin(), ratio_kinds_.end());
+    }
+    for (const auto& kind : kinds) CheckFailureRatio(kind, std::nullopt, std::nullopt, "");
+  }
+  // The daily digest: written once across nodes (the store decides).
+  if (digest_) {
+    auto written = digest_->Tick(*store_, options_.channels, now);
+    if (!written.ok()) {
+      if (written.status().code() == StatusCode::kUnavailable) OnStoreError(kLoopName, written.status());
+      log::Warn("daily digest not written; will retry", {{"error", written.status().ToString()}});
+    } else if (*written > 0) {
+      log::Info("daily digest enqueued", {{"rows", *written}});
+      if (options_.on_enqueued) options_.on_enqueued();
+    }
+  }
   // Resolution of what is open in the database (also after a restart).
   auto open = store_->AlertList(/*open_only=*/true, 1000);
   if (!open.ok()) return;
@@ -299,6 +365,16 @@ void Alerter::Evaluate() {
     };
     if (ResolvesWhenQuiet(a.rule) && now - a.last_seen >= r.quiet_period) {
       resolve("no repeat for " + HumanDuration(r.quiet_period));
+    } else if (a.rule == "kind_failure_ratio" && now - a.last_seen >= r.failure_ratio_window) {
+      // Opened before a restart, or by a node that stopped reporting it: no
+      // failure at the threshold for a whole window.
+      bool local = false;
+      {
+        std::lock_guard lock(mu_);
+        auto labels = nlohmann::json::parse(a.labels_json, nullptr, false);
+        local = labels.is_object() && ratio_kinds_.count(labels.value("kind", "")) > 0;
+      }
+      if (!local) resolve("no failures at the threshold for " + HumanDuration(r.failure_ratio_window));
     } else if (a.rule == "queue_lag" && stats_ok) {
       auto labels = nlohmann::json::parse(a.labels_json, nullptr, false);
       const std::string q = labels.is_object() ? labels.value("queue", "") : "";

@@ -38,6 +38,7 @@
 #include "steward/clock.h"
 #include "store/store.h"
 #include "watch/alert_rules.h"
+#include "watch/digest.h"
 #include "watch/metrics.h"
 
 namespace steward {
@@ -55,6 +56,8 @@ struct AlerterOptions {
   DbPoolStatsProvider pool_stats;
   // Called after a write enqueued notifications (e.g. Notifier::Wake).
   std::function<void()> on_enqueued;
+  // The daily digest (watch/digest.h), written by Evaluate when due.
+  DigestConfig digest;
 };
 
 class Alerter final : public RuntimeObserver, public ScheduleObserver {
@@ -94,7 +97,8 @@ class Alerter final : public RuntimeObserver, public ScheduleObserver {
   // Writes every pending change now, ignoring group_wait (tests, shutdown).
   // kUnavailable if the store refused some (they stay pending).
   Status Flush();
-  // One evaluation round (queue lag, pool, db_unreachable, quiet resolution).
+  // One evaluation round (queue lag, pool, db_unreachable, failure ratio,
+  // quiet resolution, the daily digest). Not concurrently with itself.
   void Evaluate();
 
  private:
@@ -108,6 +112,10 @@ class Alerter final : public RuntimeObserver, public ScheduleObserver {
   void Run();
   Status Process(bool force);
   void Enqueue(const std::string& fingerprint, Op op);
+  // kind_failure_ratio: records one outcome (when `outcome`) and opens or
+  // resolves the kind's alert from the window ending now.
+  void CheckFailureRatio(const std::string& kind, std::optional<bool> failed, std::optional<int64_t> job_id,
+                         const std::string& message);
 
   std::shared_ptr<Store> store_;
   AlerterOptions options_;
@@ -118,6 +126,8 @@ class Alerter final : public RuntimeObserver, public ScheduleObserver {
   std::map<std::string, std::deque<Op>> pending_;
   FailureStreaks streaks_;
   std::set<std::string> failing_kinds_;
+  FailureWindow ratio_window_;
+  std::set<std::string> ratio_kinds_;  // kind_failure_ratio open from this node's view
   std::optional<Timestamp> store_down_since_;
   std::string store_error_;
   bool db_alert_fired_ = false;
@@ -125,6 +135,8 @@ class Alerter final : public RuntimeObserver, public ScheduleObserver {
   int pool_waiting_rounds_ = 0;
   bool pool_alert_fired_ = false;
   int64_t pool_leaks_seen_ = -1;
+
+  std::optional<Digest> digest_;  // evaluation thread only (Evaluate)
 
   std::mutex process_mu_;  // one writer at a time (thread vs Flush)
   std::condition_variable cv_;

@@ -58,25 +58,35 @@ Micros Notifier::Backoff(int attempt) {
   return Micros(static_cast<int64_t>(base * spread(rng)));
 }
 
-int Notifier::RunOnce() {
+Result<std::vector<OutboxRow>> Notifier::Claim() {
   const Timestamp now = clock_->Now();
   OutboxClaimParams p;
   p.owner = options_.owner;
   p.now = now;
   p.lease_until = now + options_.lease;
   p.limit = options_.batch;
-  auto claimed = store_->OutboxClaim(p);
+  return store_->OutboxClaim(p);
+}
+
+int Notifier::RunOnce() {
+  const Timestamp now = clock_->Now();
+  auto claimed = Claim();
   if (!claimed.ok()) {
     if (options_.observer) options_.observer->OnStoreError(kLoopName, claimed.status());
     return 0;
   }
   if (options_.observer) options_.observer->OnStoreRecovered(kLoopName);
+  std::vector<OutboxRow> rows = std::move(claimed).value();
+  std::vector<bool> done(rows.size(), false);
   int delivered = 0;
-  for (const OutboxRow& row : *claimed) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (done[i]) continue;
     {
       std::lock_guard lock(mu_);
       if (stop_) break;  // unfinished rows stay leased and are re-claimed later
     }
+    done[i] = true;
+    const OutboxRow& row = rows[i];
     auto sender = senders_.find(row.channel);
     if (sender == senders_.end()) {
       // A channel removed from the config: nobody here can deliver it. Try
@@ -96,46 +106,71 @@ int Notifier::RunOnce() {
       continue;
     }
     const Micros gap = sender->second->min_interval();
-    if (gap > Micros(0) && !SleepUntil(ch.last_sent + gap)) break;
-    notify::Notification n = notify::Notification::FromRow(row);
-    notify::DeliveryResult r = sender->second->Deliver(n);
+    if (gap > Micros(0) && Steady::now() < ch.last_sent + gap) {
+      if (!SleepUntil(ch.last_sent + gap)) break;
+      // What became due while we waited for the spacing may join this
+      // message (coalescing); rows of other channels are handled below.
+      if (auto more = Claim(); more.ok()) {
+        for (auto& r : *more) rows.push_back(std::move(r));
+        done.resize(rows.size(), false);
+      }
+    }
+    // This row and the later claimed rows of its channel, in outbox order:
+    // a coalescing sender (Slack) sends as many as fit as ONE message.
+    std::vector<size_t> group = {i};
+    std::vector<notify::Notification> ns = {notify::Notification::FromRow(rows[i])};
+    for (size_t j = i + 1; j < rows.size(); ++j) {
+      if (done[j] || rows[j].channel != rows[i].channel) continue;
+      group.push_back(j);
+      ns.push_back(notify::Notification::FromRow(rows[j]));
+    }
+    const size_t take = std::clamp<size_t>(sender->second->Coalescable(ns), 1, ns.size());
+    group.resize(take);
+    ns.resize(take);
+    for (size_t g : group) done[g] = true;
+    notify::DeliveryResult r =
+        take == 1 ? sender->second->Deliver(ns.front()) : sender->second->DeliverMany(ns);
     // A round of slow receivers (timeouts) must not look like a hung loop
     // to /livez: tick per delivery, not only per round.
     if (options_.observer) options_.observer->OnLoopTick(kLoopName);
     ch.last_sent = Steady::now();
-    const Timestamp done = clock_->Now();
-    if (r.ok) {
-      auto st = store_->OutboxMarkDelivered(row.id, options_.owner, done);
-      if (!st.ok()) {
-        // Delivered but not recorded: it will be sent again when the lease
-        // expires (at-least-once). Say so, once per occurrence.
-        log::Warn("notification delivered but not recorded; it may be sent twice",
-                  {{"outbox_id", row.id}, {"channel", row.channel}, {"error", st.status().ToString()}});
-      }
-      ++delivered;
-      log::Debug("notification delivered", {{"outbox_id", row.id}, {"channel", row.channel},
-                                             {"event", row.event}, {"result", r.message}});
-      continue;
-    }
     if (r.retry_after) ch.blocked_until = Steady::now() + *r.retry_after;
-    Micros delay = Backoff(row.attempts);
-    if (r.retry_after && *r.retry_after > delay) delay = *r.retry_after;
-    if (r.permanent_error) {
-      log::Error("notification failed permanently",
-                 {{"outbox_id", row.id}, {"channel", row.channel}, {"error", r.message}});
-    } else {
-      log::Warn("notification delivery failed; will retry",
-                {{"channel", row.channel}, {"attempt", row.attempts}, {"error", r.message},
-                 {"retry_in_ms", delay.count() / 1000}});
-    }
-    (void)store_->OutboxMarkFailed(row.id, options_.owner, done, done + delay, r.message,
-                                   r.permanent_error);
+    // Each row of the message is recorded once, with the message's outcome.
+    for (size_t g : group) delivered += Record(rows[g], r) ? 1 : 0;
   }
   if (Steady::now() - last_cleanup_ > std::chrono::hours(1)) {
     last_cleanup_ = Steady::now();
     (void)store_->OutboxDeleteFinished(now - options_.retention, 1000);
   }
   return delivered;
+}
+
+bool Notifier::Record(const OutboxRow& row, const notify::DeliveryResult& r) {
+  const Timestamp done = clock_->Now();
+  if (r.ok) {
+    auto st = store_->OutboxMarkDelivered(row.id, options_.owner, done);
+    if (!st.ok()) {
+      // Delivered but not recorded: it will be sent again when the lease
+      // expires (at-least-once). Say so, once per occurrence.
+      log::Warn("notification delivered but not recorded; it may be sent twice",
+                {{"outbox_id", row.id}, {"channel", row.channel}, {"error", st.status().ToString()}});
+    }
+    log::Debug("notification delivered", {{"outbox_id", row.id}, {"channel", row.channel},
+                                           {"event", row.event}, {"result", r.message}});
+    return true;
+  }
+  Micros delay = Backoff(row.attempts);
+  if (r.retry_after && *r.retry_after > delay) delay = *r.retry_after;
+  if (r.permanent_error) {
+    log::Error("notification failed permanently",
+               {{"outbox_id", row.id}, {"channel", row.channel}, {"error", r.message}});
+  } else {
+    log::Warn("notification delivery failed; will retry",
+              {{"channel", row.channel}, {"attempt", row.attempts}, {"error", r.message},
+               {"retry_in_ms", delay.count() / 1000}});
+  }
+  (void)store_->OutboxMarkFailed(row.id, options_.owner, done, done + delay, r.message, r.permanent_error);
+  return false;
 }
 
 void Notifier::Run() {

@@ -17,6 +17,10 @@
 // Order: the store hands out a row only after every earlier row of the same
 // alert and channel is finished, so a resolve never overtakes its open.
 // Pacing: a channel's min_interval (Slack: 1 s) spaces its messages.
+// Coalescing: rows of one channel claimed together (including rows that
+// became due while the loop waited for the spacing) go to a coalescing
+// sender (Slack) as ONE message, as many as fit; each row is still recorded
+// delivered or failed exactly once, with that message's outcome.
 //
 // Start/Stop follow the loop contract: Stop without Start and a second Stop
 // are harmless; Stop returns once the thread has exited. Ticks loop
@@ -75,6 +79,9 @@ class Notifier {
 
  private:
   void Run();
+  Result<std::vector<OutboxRow>> Claim();
+  // Records one row's outcome (delivered, or due again / failed); true when delivered.
+  bool Record(const OutboxRow& row, const notify::DeliveryResult& r);
   // Waits until `until` or Stop(); false when stopping.
   bool SleepUntil(std::chrono::steady_clock::time_point until);
 

@@ -72,6 +72,7 @@ Notification Notification::FromRow(const OutboxRow& row) {
     n.last_seen = FromMicros(j.value("last_seen", int64_t{0}));
     if (j.contains("resolved_at")) n.resolved_at = FromMicros(j["resolved_at"].get<int64_t>());
     if (j.contains("job_id")) n.job_id = j["job_id"].get<int64_t>();
+    if (j.contains("digest") && j["digest"].is_object()) n.digest = j["digest"];
   }
   if (n.event == "open" || n.event == "repeat") {
     n.count = std::max(n.count, row.alert_count);

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,8 @@ struct Notification {
   std::optional<Timestamp> resolved_at;
   std::optional<int64_t> job_id;
   int attempt = 1;  // delivery attempt of this row (1 = first)
+  // event "digest": the structured numbers (watch/digest.h); null otherwise.
+  nlohmann::json digest;
 
   // Decodes a claimed row. For open/repeat rows the alert's live count and
   // last_seen are used when larger, so a storm that went on after the row
@@ -71,6 +74,15 @@ class Sender {
   // Minimum spacing between two messages to this channel (Slack allows
   // about one message per second per webhook).
   virtual Micros min_interval() const { return Micros(0); }
+  // Coalescing (Slack): how many of the leading notifications of `ns` (in
+  // outbox order) fit in ONE message; at least 1. DeliverMany then sends
+  // that many as one message, and its one result applies to each of them.
+  // Senders that do not coalesce keep these defaults.
+  virtual size_t Coalescable(std::span<const Notification> ns) const {
+    (void)ns;
+    return 1;
+  }
+  virtual DeliveryResult DeliverMany(std::span<const Notification> ns) { return Deliver(ns.front()); }
   // The target without secrets, for doctor and logs.
   virtual std::string describe() const = 0;
 };
@@ -132,6 +144,15 @@ std::string Truncate(std::string_view s, size_t max);
 
 // Slack message JSON (text + Block Kit blocks within Slack's limits).
 nlohmann::json SlackPayload(const Notification& n, const std::string& dashboard_url);
+// Several alert notifications as ONE Slack message: a header, then a
+// section (what, how often, since, last error, link) and a context line
+// (fingerprint) per notification. SlackCoalescable says how many of the
+// leading `ns` fit Slack's limits (50 blocks, 3000 characters per section,
+// ~40,000 characters in all); tests, digests and single ones go alone.
+nlohmann::json SlackPayloadMany(std::span<const Notification> ns, const std::string& dashboard_url);
+size_t SlackCoalescable(std::span<const Notification> ns, const std::string& dashboard_url);
+// The daily digest as a Slack message: per-queue table, alerts, checks down.
+nlohmann::json SlackDigestPayload(const Notification& n);
 
 struct SentryDsn {
   std::string scheme, host, key, project;  // host includes ":port"

@@ -96,7 +96,11 @@ class EmailSender final : public Sender {
     for (const auto& t : c_.to) to += (to.empty() ? "" : ", ") + t;
     std::string body = Headline(n) + "\r\n\r\n";
     if (!n.summary.empty()) body += n.summary + "\r\n";
-    if (!n.detail.empty()) body += "\r\nLast error:\r\n" + Truncate(n.detail, 8000) + "\r\n";
+    if (n.event == "digest") {
+      body += "\r\n" + Truncate(n.detail, 60000) + "\r\n";  // the digest's plain text
+    } else if (!n.detail.empty()) {
+      body += "\r\nLast error:\r\n" + Truncate(n.detail, 8000) + "\r\n";
+    }
     if (n.event != "test" && n.event != "digest") {
       body += "\r\nHow often: " + std::to_string(n.count) + "\r\nSince: " + FormatTimestamp(n.first_seen) +
               "\r\nLast seen: " + FormatTimestamp(n.last_seen) + "\r\n";

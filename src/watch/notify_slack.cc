@@ -30,6 +30,43 @@ nlohmann::json Mrkdwn(const std::string& text) {
   return {{"type", "mrkdwn"}, {"text", Truncate(text, 2000)}};
 }
 
+std::string Icon(const Notification& n) {
+  return n.resolved() ? ":white_check_mark:" : n.event == "test" ? ":wave:"
+         : n.severity == "warning" ? ":warning:" : ":rotating_light:";
+}
+
+std::string JobLink(const Notification& n, const std::string& dashboard_url) {
+  if (!n.job_id || dashboard_url.empty()) return "";
+  std::string base = dashboard_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string link = base + "/jobs/" + std::to_string(*n.job_id);
+  return "<" + link + "|Open job " + std::to_string(*n.job_id) + " in the dashboard>";
+}
+
+std::string LabelText(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// Limits of one combined message (https://api.slack.com/reference/block-kit/blocks).
+constexpr size_t kMaxBlocks = 50;
+constexpr size_t kBlocksPerItem = 2;   // section + context
+constexpr size_t kMaxTotalChars = 38000;  // Slack truncates text beyond ~40,000
+constexpr size_t kItemHeadlineChars = 300;
+
+// One notification of a combined message as a section (<= 3000 chars).
+std::string CompactSection(const Notification& n, const std::string& dashboard_url) {
+  std::string out = Icon(n) + " *" + Escape(Truncate(Headline(n), 600)) + "*";
+  std::string facts;
+  if (n.resolved_at) facts += "resolved " + FormatTimestamp(*n.resolved_at) + " · ";
+  facts += "last seen " + FormatTimestamp(n.last_seen);
+  out += "\n" + facts;
+  if (!n.detail.empty()) out += "\n```" + Escape(Truncate(n.detail, 1500)) + "```";
+  if (auto link = JobLink(n, dashboard_url); !link.empty()) out += "\n" + link;
+  return Truncate(out, 3000);
+}
+
+bool Coalesces(const Notification& n) {
+  return n.event == "open" || n.event == "repeat" || n.event == "resolve";
+}
+
 class SlackSender final : public Sender {
  public:
   explicit SlackSender(SlackConfig c) : c_(std::move(c)) {}
@@ -39,9 +76,22 @@ class SlackSender final : public Sender {
 
   DeliveryResult Deliver(const Notification& n) override {
     const std::string body =
-        SlackPayload(n, c_.dashboard_url).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        (n.event == "digest" ? SlackDigestPayload(n) : SlackPayload(n, c_.dashboard_url)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     HttpResponse r = HttpPost(c_.webhook_url, {"Content-Type: application/json"}, body, c_.timeout);
     return ClassifyHttp(r, describe(), 200);
+  }
+
+  size_t Coalescable(std::span<const Notification> ns) const override {
+    return SlackCoalescable(ns, c_.dashboard_url);
+  }
+  DeliveryResult DeliverMany(std::span<const Notification> ns) override {
+    if (ns.size() == 1) return Deliver(ns.front());
+    const std::string body =
+        SlackPayloadMany(ns, c_.dashboard_url).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    HttpResponse r = HttpPost(c_.webhook_url, {"Content-Type: application/json"}, body, c_.timeout);
+    DeliveryResult d = ClassifyHttp(r, describe(), 200);
+    d.message += " (" + std::to_string(ns.size()) + " notifications in one message)";
+    return d;
   }
 
  private:
@@ -51,9 +101,7 @@ class SlackSender final : public Sender {
 }  // namespace
 
 nlohmann::json SlackPayload(const Notification& n, const std::string& dashboard_url) {
-  const bool resolved = n.resolved();
-  const std::string icon = resolved ? ":white_check_mark:" : n.event == "test" ? ":wave:"
-                           : n.severity == "warning" ? ":warning:" : ":rotating_light:";
+  const std::string icon = Icon(n);
   const std::string headline = Headline(n);
   nlohmann::json blocks = nlohmann::json::array();
   blocks.push_back({{"type", "header"},
@@ -69,20 +117,91 @@ nlohmann::json SlackPayload(const Notification& n, const std::string& dashboard_
     if (n.resolved_at) fields.push_back(Mrkdwn("*Resolved*\n" + FormatTimestamp(*n.resolved_at)));
     for (const auto& [k, v] : n.labels.items()) {
       if (fields.size() >= 10) break;
-      fields.push_back(Mrkdwn("*" + Escape(k) + "*\n" + Escape(v.is_string() ? v.get<std::string>() : v.dump())));
+      fields.push_back(Mrkdwn("*" + Escape(k) + "*\n" + Escape(LabelText(v))));
     }
     blocks.push_back({{"type", "section"}, {"fields", fields}});
   }
-  if (n.job_id && !dashboard_url.empty()) {
-    std::string base = dashboard_url;
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    const std::string link = base + "/jobs/" + std::to_string(*n.job_id);
-    blocks.push_back({{"type", "section"},
-                      {"text", {{"type", "mrkdwn"}, {"text", "<" + link + "|Open job " + std::to_string(*n.job_id) + " in the dashboard>"}}}});
+  if (auto link = JobLink(n, dashboard_url); !link.empty()) {
+    blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", link}}}});
   }
   blocks.push_back({{"type", "context"},
                     {"elements", nlohmann::json::array({Mrkdwn("`" + Escape(Truncate(n.fingerprint, 200)) + "` · steward")})}});
   return {{"text", Truncate(headline, 3000)}, {"blocks", blocks}};
+}
+
+size_t SlackCoalescable(std::span<const Notification> ns, const std::string& dashboard_url) {
+  if (ns.empty() || !Coalesces(ns.front())) return 1;
+  size_t chars = 0, n = 0;
+  for (const Notification& item : ns) {
+    if (!Coalesces(item) || 1 + (n + 1) * kBlocksPerItem > kMaxBlocks) break;
+    // The section, the context line and the headline in the text fallback.
+    chars += CompactSection(item, dashboard_url).size() + kItemHeadlineChars + 210;
+    if (n > 0 && chars > kMaxTotalChars) break;
+    ++n;
+  }
+  return std::max<size_t>(n, 1);
+}
+
+nlohmann::json SlackPayloadMany(std::span<const Notification> ns, const std::string& dashboard_url) {
+  size_t firing = 0;
+  for (const Notification& n : ns) firing += n.resolved() ? 0 : 1;
+  const std::string title = "Steward: " + std::to_string(ns.size()) + " notifications (" + std::to_string(firing) +
+                            " firing, " + std::to_string(ns.size() - firing) + " resolved)";
+  nlohmann::json blocks = nlohmann::json::array();
+  blocks.push_back({{"type", "header"},
+                    {"text", {{"type", "plain_text"}, {"text", Truncate(title, 150)}, {"emoji", true}}}});
+  std::string text = title;
+  for (const Notification& n : ns) {
+    text += "\n" + Truncate(Headline(n), kItemHeadlineChars);
+    blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", CompactSection(n, dashboard_url)}}}});
+    blocks.push_back({{"type", "context"},
+                      {"elements", nlohmann::json::array({Mrkdwn("`" + Escape(Truncate(n.fingerprint, 200)) + "`")})}});
+  }
+  return {{"text", Truncate(text, 39000)}, {"blocks", blocks}};
+}
+
+nlohmann::json SlackDigestPayload(const Notification& n) {
+  const nlohmann::json& d = n.digest.is_object() ? n.digest : nlohmann::json::object();
+  nlohmann::json blocks = nlohmann::json::array();
+  blocks.push_back({{"type", "header"},
+                    {"text", {{"type", "plain_text"},
+                              {"text", Truncate("Steward daily digest " + d.value("day", std::string()), 150)},
+                              {"emoji", true}}}});
+  blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", Truncate(Escape(n.summary), 3000)}}}});
+  // Per-queue numbers as a monospaced table; a code block keeps columns.
+  std::string table = "queue               run      failed  failed attempts\n";
+  const auto queues = d.value("queues", nlohmann::json::array());
+  for (const auto& q : queues) {
+    std::string name = Truncate(q.value("queue", std::string()), 19);
+    name.resize(std::max<size_t>(name.size(), 20), ' ');
+    std::string run = std::to_string(q.value("run", int64_t{0}));
+    run.resize(std::max<size_t>(run.size(), 9), ' ');
+    std::string failed = std::to_string(q.value("failed", int64_t{0}));
+    failed.resize(std::max<size_t>(failed.size(), 8), ' ');
+    table += name + run + failed + std::to_string(q.value("failed_attempts", int64_t{0})) + "\n";
+  }
+  if (queues.empty()) table += "(no job finished)\n";
+  blocks.push_back({{"type", "section"},
+                    {"text", {{"type", "mrkdwn"}, {"text", Truncate("*Jobs*\n```" + Escape(table) + "```", 3000)}}}});
+  std::string alerts = "*Alerts*: " + std::to_string(d.value("alerts_opened", int64_t{0})) + " opened, " +
+                       std::to_string(d.value("alerts_resolved", int64_t{0})) + " resolved, " +
+                       std::to_string(d.value("alerts_open_now", int64_t{0})) + " open now";
+  for (const auto& a : d.value("alerts", nlohmann::json::array())) {
+    alerts += "\n" + std::string(a.value("state", "") == "open" ? ":rotating_light: " : ":white_check_mark: ") + "`" +
+              Escape(a.value("fingerprint", std::string())) + "` " + Escape(Truncate(a.value("summary", std::string()), 150));
+  }
+  blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", Truncate(alerts, 3000)}}}});
+  std::string checks = "*Checks down*: ";
+  const auto down = d.value("checks_down", nlohmann::json::array());
+  if (down.empty()) checks += "none";
+  for (size_t i = 0; i < down.size(); ++i) {
+    checks += (i ? ", " : "") + std::string("`") + Escape(down[i].value("name", std::string())) + "`";
+  }
+  blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", Truncate(checks, 3000)}}}});
+  blocks.push_back({{"type", "context"},
+                    {"elements", nlohmann::json::array({Mrkdwn("24 hours to " + d.value("until", std::string()) +
+                                                               " · counts from the jobs retention kept · steward")})}});
+  return {{"text", Truncate(n.summary, 3000)}, {"blocks", blocks}};
 }
 
 std::unique_ptr<Sender> MakeSlackSender(SlackConfig config) {

@@ -27,6 +27,7 @@ class WebhookSender final : public Sender {
     if (n.alert_id) j["alert_id"] = *n.alert_id;
     if (n.job_id) j["job_id"] = *n.job_id;
     if (n.resolved_at) j["resolved_at"] = FormatTimestamp(*n.resolved_at);
+    if (n.event == "digest") j["digest"] = n.digest;
     const std::string body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::vector<std::string> headers = {
         "Content-Type: application/json",

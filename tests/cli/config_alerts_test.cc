@@ -102,6 +102,51 @@ TEST(ConfigAlertsTest, ErrorsNameTheKeyAndNeverTheSecret) {
   EXPECT_NE(c.status().message().find("notify.email.to"), std::string::npos);
 }
 
+TEST(ConfigAlertsTest, FailureRatioAndDigestKeys) {
+  auto c = Parse("");
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->rules.kind_failure_ratio);
+  EXPECT_DOUBLE_EQ(c->rules.failure_ratio, 0.5);
+  EXPECT_EQ(c->rules.failure_ratio_window, Micros(10min));
+  EXPECT_EQ(c->rules.failure_ratio_min_attempts, 20);
+  EXPECT_FALSE(c->digest.enabled) << "the digest is off by default";
+
+  c = Parse(R"(
+[alerts]
+failure_ratio = 0.25
+failure_ratio_window = "30m"
+failure_ratio_min_attempts = 50
+[alerts.rules]
+kind_failure_ratio = false
+[alerts.digest]
+enabled = true
+at = "07:30"
+time_zone = "Europe/Berlin"
+)");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->rules.kind_failure_ratio);
+  EXPECT_DOUBLE_EQ(c->rules.failure_ratio, 0.25);
+  EXPECT_EQ(c->rules.failure_ratio_window, Micros(30min));
+  EXPECT_EQ(c->rules.failure_ratio_min_attempts, 50);
+  EXPECT_TRUE(c->digest.enabled);
+  EXPECT_EQ(c->digest.at, "07:30");
+  EXPECT_EQ(c->digest.time_zone, "Europe/Berlin");
+
+  for (const auto& [toml, key] : std::vector<std::pair<std::string, std::string>>{
+           {"[alerts]\nfailure_ratio = 1.5\n", "alerts.failure_ratio"},
+           {"[alerts]\nfailure_ratio = \"half\"\n", "alerts.failure_ratio"},
+           {"[alerts]\nfailure_ratio_window = \"10s\"\n", "alerts.failure_ratio_window"},
+           {"[alerts]\nfailure_ratio_min_attempts = 0\n", "alerts.failure_ratio_min_attempts"},
+           {"[alerts.digest]\nat = \"25:00\"\n", "alerts.digest.at"},
+           {"[alerts.digest]\ntime_zone = \"Mars/Base\"\n", "alerts.digest.time_zone"},
+       }) {
+    auto bad = Parse(toml);
+    ASSERT_FALSE(bad.ok()) << toml;
+    EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(bad.status().message().find(key), std::string::npos) << bad.status().message();
+  }
+}
+
 TEST(ConfigAlertsTest, DisabledChannelIsNotUsed) {
   auto c = Parse("[notify.webhook]\nenabled = false\nurl = \"https://x.example.com/\"\n");
   ASSERT_TRUE(c.ok()) << c.status().ToString();

@@ -73,6 +73,81 @@ TEST_F(AlerterTest, KindFailingOpensAfterNConsecutiveFailuresAndResolvesOnSucces
   EXPECT_EQ(Events(), (std::vector<std::string>{"open kind_failing:kind=sync", "resolve kind_failing:kind=sync"}));
 }
 
+TEST_F(AlerterTest, FailureRatioOpensOverTheWindowAndResolvesWhenTheRatioDrops) {
+  opts_.rules.kind_failing = false;  // this test is about the ratio rule only
+  opts_.rules.failure_ratio = 0.5;
+  opts_.rules.failure_ratio_window = 10min;
+  opts_.rules.failure_ratio_min_attempts = 20;
+  auto a = Make();
+  AttemptError e;
+  e.message = "HTTP 502";
+  auto outcome = [&](bool fail) {
+    a->OnJobFinished(MakeJob(1, "sync"), fail ? JobState::kRetryable : JobState::kCompleted, 1ms,
+                     fail ? &e : nullptr);
+  };
+  const std::string fp = "kind_failure_ratio:kind=sync";
+  // Alternating outcomes (never 5 in a row), 19 attempts: too few to judge.
+  for (int i = 0; i < 19; ++i) {
+    outcome(i % 2 == 1);  // 9 failures, 10 successes
+    clock_.Advance(10s);
+  }
+  ASSERT_TRUE(a->Flush().ok());
+  EXPECT_FALSE(Open(fp).has_value());
+  outcome(true);  // 20 attempts, 10 failed: 50 %
+  ASSERT_TRUE(a->Flush().ok());
+  auto open = Open(fp);
+  ASSERT_TRUE(open.has_value());
+  EXPECT_EQ(open->severity, "warning");
+  EXPECT_NE(open->summary.find("50% of 20 attempts"), std::string::npos) << open->summary;
+  outcome(true);
+  outcome(true);
+  ASSERT_TRUE(a->Flush().ok());
+  EXPECT_EQ(Open(fp)->count, 3);
+  // Successes bring the ratio under 50 %: resolved (12 of 25 failed).
+  for (int i = 0; i < 3; ++i) outcome(false);
+  ASSERT_TRUE(a->Flush().ok());
+  EXPECT_FALSE(Open(fp).has_value());
+
+  // A fresh window of failures only opens it again; the window then drains
+  // as time passes without attempts, and evaluation resolves it.
+  clock_.Advance(11min);
+  for (int i = 0; i < 20; ++i) outcome(true);
+  ASSERT_TRUE(a->Flush().ok());
+  ASSERT_TRUE(Open(fp).has_value());
+  clock_.Advance(5min);
+  a->Evaluate();
+  ASSERT_TRUE(a->Flush().ok());
+  EXPECT_TRUE(Open(fp).has_value()) << "the failures are still inside the window";
+  clock_.Advance(6min);
+  a->Evaluate();
+  ASSERT_TRUE(a->Flush().ok());
+  EXPECT_FALSE(Open(fp).has_value());
+  EXPECT_EQ(Events(), (std::vector<std::string>{"open " + fp, "resolve " + fp, "open " + fp, "resolve " + fp}));
+}
+
+TEST_F(AlerterTest, FailureRatioAlertLeftOpenByAnotherProcessResolvesAfterAQuietWindow) {
+  opts_.rules.failure_ratio_window = 10min;
+  opts_.rules.failure_ratio_min_attempts = 2;
+  opts_.rules.kind_failing = false;
+  AttemptError e;
+  e.message = "x";
+  {
+    auto first = Make();
+    for (int i = 0; i < 2; ++i) first->OnJobFinished(MakeJob(1, "k"), JobState::kRetryable, 1ms, &e);
+    ASSERT_TRUE(first->Flush().ok());
+  }
+  ASSERT_TRUE(Open("kind_failure_ratio:kind=k").has_value());
+  auto restarted = Make();  // knows nothing of the window
+  clock_.Advance(9min);
+  restarted->Evaluate();
+  ASSERT_TRUE(restarted->Flush().ok());
+  EXPECT_TRUE(Open("kind_failure_ratio:kind=k").has_value());
+  clock_.Advance(2min);
+  restarted->Evaluate();
+  ASSERT_TRUE(restarted->Flush().ok());
+  EXPECT_FALSE(Open("kind_failure_ratio:kind=k").has_value());
+}
+
 TEST_F(AlerterTest, QueueLagOpensAboveThresholdAndResolvesBelow) {
   opts_.rules.queue_lag_threshold = 5min;
   auto a = Make();

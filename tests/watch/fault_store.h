@@ -140,6 +140,14 @@ class FaultStore final : public Store {
   Result<int> OutboxDeleteFinished(Timestamp before, int limit) override {
     return inner_->OutboxDeleteFinished(before, limit);
   }
+  Result<ActivitySummary> ActivitySummarize(const ActivitySummarizeParams& p) override {
+    if (unreachable_) return Unavailable("injected: database unreachable");
+    return inner_->ActivitySummarize(p);
+  }
+  Result<std::vector<int64_t>> OutboxEnqueueOnce(const OutboxEnqueueOnceParams& p) override {
+    if (unreachable_) return Unavailable("injected: database unreachable");
+    return inner_->OutboxEnqueueOnce(p);
+  }
   // --- end AlertStore forwarders ---
 
   // --- ScheduleStore (schedule_store.h) forwarders ---

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "support/receiver.h"
 #include "support/temp_dir.h"
+#include "watch/open_store.h"
 #include "watch/alerter.h"
 #include "watch/notifier.h"
 
@@ -22,10 +23,7 @@ using namespace std::chrono_literals;
 using testing::Receiver;
 
 std::shared_ptr<Store> OpenSqlite(const testing::TempDir& dir) {
-  auto s = OpenStore("sqlite://" + dir.File("alerts.db"));
-  if (!s.ok()) throw std::runtime_error(s.status().ToString());
-  if (Status st = (*s)->Migrate(); !st.ok()) throw std::runtime_error(st.ToString());
-  return std::shared_ptr<Store>(std::move(s).value());
+  return testing::OpenSqliteStore(dir, "alerts.db");
 }
 
 AlertUpsertParams Params(const std::string& fp, Timestamp now, bool resolve = false) {

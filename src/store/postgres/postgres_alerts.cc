@@ -326,8 +326,13 @@ WITH finished AS (
     FROM jobs WHERE state IN ('completed', 'discarded', 'cancelled')
      AND finished_at >= ts($1) AND finished_at < ts($2) GROUP BY queue
 ), errors AS (
-  SELECT j.queue, count(*) AS failed FROM job_errors e JOIN jobs j ON j.id = e.job_id
-   WHERE e.at >= ts($1) AND e.at < ts($2) GROUP BY j.queue
+  -- Attempt errors live in jobs.errors (jsonb, "at" in micros). A job with
+  -- an error in the window is unfinished or finished after it.
+  SELECT j.queue, count(*) AS failed FROM jobs j, jsonb_array_elements(j.errors) e
+   WHERE (j.state NOT IN ('completed', 'discarded', 'cancelled') OR j.finished_at >= ts($1))
+     AND j.errors <> '[]'::jsonb
+     AND (e->>'at')::bigint >= $1::bigint AND (e->>'at')::bigint < $2::bigint
+   GROUP BY j.queue
 )
 SELECT coalesce(f.queue, e.queue), coalesce(f.completed, 0), coalesce(f.discarded, 0),
        coalesce(f.cancelled, 0), coalesce(e.failed, 0)

@@ -4,6 +4,7 @@
 // change and its outbox rows commit together, and a claim (one UPDATE over
 // a subquery) cannot hand one row to two claimers: SQLite has one writer.
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -355,6 +356,100 @@ Result<int> SqliteStore::OutboxDeleteFinished(Timestamp before, int limit) {
   s.Bind(2, limit);
   STEWARD_RETURN_IF_ERROR(s.Run("delete finished notifications"));
   return sqlite3_changes(writer_->db());
+}
+
+// --- daily digest -------------------------------------------------------------
+
+Result<ActivitySummary> SqliteStore::ActivitySummarize(const ActivitySummarizeParams& p) {
+  // Finished jobs through the jobs_finished partial index (same state term).
+  static const std::string finished =
+      std::string("SELECT queue, sum(state = 'completed'), sum(state = 'discarded'), "
+                  "sum(state = 'cancelled') FROM jobs WHERE ") +
+      kFinishedStates + " AND finished_at >= ?1 AND finished_at < ?2 GROUP BY queue";
+  static const std::string errors =
+      "SELECT j.queue, count(*) FROM job_errors e JOIN jobs j ON j.id = e.job_id "
+      "WHERE e.at >= ?1 AND e.at < ?2 GROUP BY j.queue";
+  static const std::string counts =
+      "SELECT coalesce(sum(first_seen >= ?1 AND first_seen < ?2), 0), "
+      "coalesce(sum(resolved_at >= ?1 AND resolved_at < ?2), 0) FROM alerts";
+  static const std::string alerts = std::string("SELECT ") + kAlertColumns +
+                                    " FROM alerts WHERE (first_seen >= ?1 AND first_seen < ?2) "
+                                    "OR (resolved_at >= ?1 AND resolved_at < ?2) ORDER BY id DESC LIMIT ?3";
+  ActivitySummary out;
+  std::map<std::string, QueueActivity> queues;
+  std::lock_guard lock(reader_->mu());
+  Txn txn(*reader_, Txn::Mode::kRead);  // one snapshot for every count
+  STEWARD_RETURN_IF_ERROR(txn.Begin());
+  // Runs one query over the window (?1, ?2; ?3 = alert_limit where used).
+  auto each_row = [&](const std::string& sql, const char* what, const auto& on_row) -> Status {
+    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, reader_->Prepare(sql));
+    Stmt s(*reader_, raw);
+    s.Bind(1, p.since);
+    s.Bind(2, p.until);
+    if (sqlite3_bind_parameter_count(raw) >= 3) s.Bind(3, p.alert_limit);
+    while (true) {
+      STEWARD_ASSIGN_OR_RETURN(bool row, s.Step(what));
+      if (!row) return Status::Ok();
+      on_row(s);
+    }
+  };
+  STEWARD_RETURN_IF_ERROR(each_row(finished, "summarize finished jobs", [&](const Stmt& s) {
+    QueueActivity& q = queues[s.Text(0)];
+    q.completed = s.Int(1);
+    q.discarded = s.Int(2);
+    q.cancelled = s.Int(3);
+  }));
+  STEWARD_RETURN_IF_ERROR(each_row(errors, "summarize failed attempts", [&](const Stmt& s) {
+    queues[s.Text(0)].failed_attempts = s.Int(1);
+  }));
+  STEWARD_RETURN_IF_ERROR(each_row(counts, "count alerts", [&](const Stmt& s) {
+    out.alerts_opened = s.Int(0);
+    out.alerts_resolved = s.Int(1);
+  }));
+  STEWARD_RETURN_IF_ERROR(each_row(alerts, "list alerts of the window",
+                                   [&](const Stmt& s) { out.alerts.push_back(ReadAlert(s)); }));
+  STEWARD_RETURN_IF_ERROR(txn.Commit());
+  for (auto& [name, q] : queues) {
+    q.queue = name;
+    out.queues.push_back(std::move(q));
+  }
+  return out;
+}
+
+Result<std::vector<int64_t>> SqliteStore::OutboxEnqueueOnce(const OutboxEnqueueOnceParams& p) {
+  STEWARD_ASSIGN_OR_RETURN(std::vector<std::string> payloads, OutboxOncePayloads(p));
+  std::vector<int64_t> ids;
+  // BEGIN IMMEDIATE takes the one write lock: check and insert cannot
+  // interleave with another process doing the same.
+  std::lock_guard lock(writer_->mu());
+  Txn txn(*writer_, Txn::Mode::kWrite);
+  STEWARD_RETURN_IF_ERROR(txn.Begin());
+  {
+    STEWARD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * raw,
+        writer_->Prepare("SELECT 1 FROM alert_outbox WHERE event = ?1 "
+                         "AND json_extract(payload, '$.dedup_key') = ?2 LIMIT 1"));
+    Stmt s(*writer_, raw);
+    s.Bind(1, p.event);
+    s.Bind(2, p.dedup_key);
+    STEWARD_ASSIGN_OR_RETURN(bool exists, s.Step("look for a written key"));
+    if (exists) return ids;  // rolled back by Txn
+  }
+  STEWARD_ASSIGN_OR_RETURN(
+      sqlite3_stmt * raw,
+      writer_->Prepare("INSERT INTO alert_outbox (channel, event, payload, created_at, "
+                       "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?4)"));
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    Stmt s(*writer_, raw);
+    s.Bind(1, p.rows[i].first);
+    s.Bind(2, p.event);
+    s.Bind(3, payloads[i]);
+    s.Bind(4, p.now);
+    STEWARD_RETURN_IF_ERROR(s.Run("enqueue notification once"));
+    ids.push_back(sqlite3_last_insert_rowid(writer_->db()));
+  }
+  STEWARD_RETURN_IF_ERROR(txn.Commit());
+  return ids;
 }
 
 }  // namespace steward::sqlite

@@ -80,6 +80,9 @@ class SqliteStore final : public Store {
                                 bool permanent) override;
   Result<std::vector<OutboxRow>> OutboxList(const OutboxListParams& p) override;
   Result<int> OutboxDeleteFinished(Timestamp before, int limit) override;
+  // daily digest (alert_store.h)
+  Result<ActivitySummary> ActivitySummarize(const ActivitySummarizeParams& p) override;
+  Result<std::vector<int64_t>> OutboxEnqueueOnce(const OutboxEnqueueOnceParams& p) override;
   // --- end AlertStore ---
 
   // --- ScheduleStore (schedule_store.h) ---
