@@ -7,7 +7,7 @@
 #
 # BUILD_DIR defaults to ./build; it must hold bench/steward-bench,
 # bench/pg-soak and bench/pg-explain. Environment knobs: BENCH_JOBS (100000),
-# BENCH_RUNS (3), BENCH_CONCURRENCY (256), SOAK_JOBS (2000000),
+# BENCH_RUNS (3), BENCH_CONCURRENCY (256, per node), BENCH_NODES (1), SOAK_JOBS (2000000),
 # SOAK_ARGS (extra pg-soak flags), PG_OPTS (extra server options, e.g.
 # "-c synchronous_commit=off"), PG_BIN (/usr/lib/postgresql/15/bin).
 #
@@ -25,6 +25,7 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 BENCH_JOBS=${BENCH_JOBS:-100000}
 BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-256}
+BENCH_NODES=${BENCH_NODES:-1}
 SOAK_JOBS=${SOAK_JOBS:-2000000}
 SOAK_ARGS=${SOAK_ARGS:-}
 PG_OPTS=${PG_OPTS:-}
@@ -65,10 +66,16 @@ want() { [[ " $MODES " == *" all "* || " $MODES " == *" $1 "* ]]; }
 if want bench; then
   OUT="$DIR/bench.jsonl"
   : >"$OUT"
+  # One unrecorded run first: a fresh cluster has to create (zero-fill) its
+  # WAL segments, while a server that has been up a while recycles them.
+  warm=$(fresh_db bench_warmup)
+  echo "## warm-up run (not recorded)"
+  "$BUILD/bench/steward-bench" --db "$warm" --jobs "$BENCH_JOBS" --concurrency "$BENCH_CONCURRENCY" \
+    --nodes "$BENCH_NODES" --latency-samples 10 --idle-seconds 0 >/dev/null
   for i in $(seq 1 "$BENCH_RUNS"); do
     url=$(fresh_db "bench_$i")
-    echo "## steward-bench run $i: $BUILD/bench/steward-bench --db $url --jobs $BENCH_JOBS --concurrency $BENCH_CONCURRENCY"
-    "$BUILD/bench/steward-bench" --db "$url" --jobs "$BENCH_JOBS" --concurrency "$BENCH_CONCURRENCY" | tee "$DIR/run$i.txt"
+    echo "## steward-bench run $i: $BUILD/bench/steward-bench --db $url --jobs $BENCH_JOBS --concurrency $BENCH_CONCURRENCY --nodes $BENCH_NODES"
+    "$BUILD/bench/steward-bench" --db "$url" --jobs "$BENCH_JOBS" --concurrency "$BENCH_CONCURRENCY" --nodes "$BENCH_NODES" | tee "$DIR/run$i.txt"
     tail -1 "$DIR/run$i.txt" >>"$OUT"
     echo "   load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   done

@@ -86,12 +86,17 @@ int main(int argc, char** argv) {
   int batch = 1000;
   int latency_samples = 300;
   double idle_seconds = 3;
+  int nodes = 1;
   app.add_option("--db", db, "Database URL (a fresh database is best)")->required();
   app.add_option("--jobs", jobs, "Jobs to enqueue and drain");
   app.add_option("--concurrency", concurrency, "Worker concurrency");
   app.add_option("--batch", batch, "Jobs per enqueue batch");
   app.add_option("--latency-samples", latency_samples, "Enqueue-to-start samples on an idle queue");
   app.add_option("--idle-seconds", idle_seconds, "How long to measure idle CPU");
+  app.add_option("--nodes", nodes,
+                 "Workers draining together, each with its own store (connections, "
+                 "LISTEN), as separate nodes on one database would")
+      ->check(CLI::Range(1, 16));
   CLI11_PARSE(app, argc, argv);
 
   auto opened = steward::OpenStore(db);
@@ -126,19 +131,31 @@ int main(int argc, char** argv) {
   std::condition_variable lat_cv;
   Steady::time_point started_at{};
   bool started = false;
-  auto worker = steward::Worker::Create(store, wo);
-  if (!worker.ok()) return Die(worker.status(), "worker");
-  (*worker)->Handle("noop", [](steward::JobContext&) { return steward::Outcome::Success(); });
-  (*worker)->Handle("probe", [&](steward::JobContext&) {
-    std::lock_guard l(lat_mu);
-    started_at = Steady::now();
-    started = true;
-    lat_cv.notify_all();
-    return steward::Outcome::Success();
-  });
+  std::vector<std::unique_ptr<steward::Worker>> workers;
+  for (int n = 0; n < nodes; ++n) {
+    std::shared_ptr<steward::Store> node_store = store;
+    if (n > 0) {
+      auto other = steward::OpenStore(db);
+      if (!other.ok()) return Die(other.status(), "open");
+      node_store = std::move(other).value();
+    }
+    auto worker = steward::Worker::Create(node_store, wo);
+    if (!worker.ok()) return Die(worker.status(), "worker");
+    (*worker)->Handle("noop", [](steward::JobContext&) { return steward::Outcome::Success(); });
+    (*worker)->Handle("probe", [&](steward::JobContext&) {
+      std::lock_guard l(lat_mu);
+      started_at = Steady::now();
+      started = true;
+      lat_cv.notify_all();
+      return steward::Outcome::Success();
+    });
+    workers.push_back(std::move(worker).value());
+  }
   counter.Expect(jobs);
   auto t1 = Steady::now();
-  if (auto st = (*worker)->Start(); !st.ok()) return Die(st, "start");
+  for (auto& w : workers) {
+    if (auto st = w->Start(); !st.ok()) return Die(st, "start");
+  }
   if (!counter.Wait(600s)) {
     std::fprintf(stderr, "steward-bench: drain timed out after %lld jobs\n",
                  static_cast<long long>(counter.finished()));
@@ -146,8 +163,8 @@ int main(int argc, char** argv) {
   }
   double drain_s = std::chrono::duration<double>(Steady::now() - t1).count();
   double drain_rate = static_cast<double>(jobs) / drain_s;
-  std::printf("drain:   %lld jobs in %.3f s = %.0f jobs/s (concurrency %d)\n",
-              static_cast<long long>(jobs), drain_s, drain_rate, concurrency);
+  std::printf("drain:   %lld jobs in %.3f s = %.0f jobs/s (%d node(s), concurrency %d each)\n",
+              static_cast<long long>(jobs), drain_s, drain_rate, nodes, concurrency);
 
   // 3. Enqueue-to-start latency on an idle queue, one job at a time.
   std::vector<double> lat_ms;
@@ -180,10 +197,11 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::duration<double>(idle_seconds));
   double idle_cpu = 100.0 * (CpuSeconds() - cpu0) / std::chrono::duration<double>(Steady::now() - w0).count();
   std::printf("idle:    %.2f%% of one core with an empty queue\n", idle_cpu);
-  (*worker)->Stop();
+  for (auto& w : workers) w->Stop();
 
   nlohmann::json out = {{"backend", store->Capabilities().backend},
                         {"jobs", jobs},
+                        {"nodes", nodes},
                         {"concurrency", concurrency},
                         {"enqueue_jobs_per_s", static_cast<int64_t>(enqueue_rate)},
                         {"drain_jobs_per_s", static_cast<int64_t>(drain_rate)},

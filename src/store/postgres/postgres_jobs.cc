@@ -426,6 +426,9 @@ Result<std::vector<Job>> PostgresStore::JobList(const JobListParams& p) {
   if (p.state) {
     params.Add(JobStateName(*p.state));
     sql += " AND j.state = " + next();
+    // Running jobs are found through the lease index (migration 0006): its
+    // predicate is this condition, true exactly while a job runs.
+    if (*p.state == JobState::kRunning) sql += " AND j.lease_expires_at IS NOT NULL";
   }
   if (p.kind) {
     params.Add(*p.kind);
