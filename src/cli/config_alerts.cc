@@ -209,6 +209,7 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
     STEWARD_RETURN_IF_ERROR(s.String("environment", sc.environment));
     STEWARD_RETURN_IF_ERROR(s.String("release", sc.release));
     STEWARD_RETURN_IF_ERROR(s.Int("max_events_per_fingerprint", sc.max_events_per_fingerprint, 1));
+    STEWARD_RETURN_IF_ERROR(s.Bool("cron_check_ins", sc.cron_check_ins));
     STEWARD_RETURN_IF_ERROR(s.Duration("timeout", sc.timeout));
     if (auto d = notify::ParseSentryDsn(sc.dsn); !d.ok()) return KeyError("notify.sentry.dsn", d.status().message());
     if (on) c.sentry = sc;

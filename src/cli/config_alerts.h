@@ -20,7 +20,7 @@
 //   enabled = true  at = "09:00"  time_zone = "Europe/Berlin"
 //
 //   [notify.slack]   webhook_url = "env:SLACK_WEBHOOK_URL"
-//   [notify.sentry]  dsn = "env:SENTRY_DSN"  environment = "production"
+//   [notify.sentry]  dsn = "env:SENTRY_DSN"  environment = "production"  cron_check_ins = false
 //   [notify.webhook] url = "https://..."  secret = "env:STEWARD_WEBHOOK_SECRET"
 //   [notify.email]   url = "smtp://mail:587"  from = "..."  to = ["..."]
 //                    username = "..."  password = "env:SMTP_PASSWORD"

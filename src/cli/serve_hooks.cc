@@ -11,6 +11,7 @@
 // --- alerts (issue "Errors reach a person, once") ---
 #include "cli/config_alerts.h"
 #include "watch/alerter.h"
+#include "watch/sentry_cron.h"
 #include "watch/notifier.h"
 // --- end alerts ---
 #include "server/http_server.h"
@@ -47,6 +48,7 @@ struct ServeHooks::State {
   // --- alerts ---
   std::unique_ptr<Alerter> alerter;
   std::unique_ptr<Notifier> notifier;
+  std::unique_ptr<SentryCron> sentry_cron;  // [notify.sentry] cron_check_ins
   // --- end alerts ---
 };
 
@@ -110,6 +112,13 @@ Status ServeHooks::BeforeWorker(const Config& config, std::shared_ptr<Store> sto
       s.alerter = std::make_unique<Alerter>(store, ao);
       s.observers.push_back(s.alerter.get());
       s.schedule_observers.push_back(s.alerter.get());  // checks down/up (schedules block below)
+      if (ac.sentry && ac.sentry->cron_check_ins) {
+        notify::SentryConfig sc = *ac.sentry;
+        sc.node = node;
+        STEWARD_ASSIGN_OR_RETURN(s.sentry_cron, SentryCron::Create(store, sc));
+        s.schedule_observers.push_back(s.sentry_cron.get());
+        s.sentry_cron->Start();
+      }
       s.alerter->Start();
       s.notifier->Start();
       if (ao.channels.empty()) {
@@ -196,6 +205,7 @@ void ServeHooks::Stop() {
   // --- alerts: the alerter writes what is pending, then the notifier stops ---
   if (s.alerter) s.alerter->Stop();
   if (s.notifier) s.notifier->Stop();
+  if (s.sentry_cron) s.sentry_cron->Stop();
   // --- end alerts ---
 }
 

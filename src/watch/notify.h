@@ -100,6 +100,7 @@ struct SentryConfig {
   std::string release;              // default "steward@<version>"
   std::string node;                 // tags.node (the worker id)
   int max_events_per_fingerprint = 10;  // per hour; the rest are sampled out
+  bool cron_check_ins = false;          // schedules report Sentry cron check-ins (watch/sentry_cron.h)
   Micros timeout = std::chrono::seconds(10);
 };
 struct WebhookConfig {

@@ -44,6 +44,7 @@ webhook_url = "env:SLACK_URL"
 [notify.sentry]
 dsn = "env:SENTRY_DSN"
 environment = "staging"
+cron_check_ins = true
 [notify.webhook]
 url = "https://hooks.example.com/steward"
 secret = "env:HOOK_SECRET"
@@ -67,6 +68,7 @@ password = "env:SMTP_PASSWORD"
   EXPECT_EQ(c->slack->webhook_url, "https://hooks.slack.com/services/T/B/X");
   EXPECT_EQ(c->slack->dashboard_url, "https://steward.example.com");
   EXPECT_EQ(c->sentry->environment, "staging");
+  EXPECT_TRUE(c->sentry->cron_check_ins);
   EXPECT_EQ(c->webhook->secret, "whsec");
   EXPECT_EQ(c->email->password, "pw");
   EXPECT_EQ(c->email->to.size(), 2u);
@@ -110,6 +112,7 @@ TEST(ConfigAlertsTest, FailureRatioAndDigestKeys) {
   EXPECT_EQ(c->rules.failure_ratio_window, Micros(10min));
   EXPECT_EQ(c->rules.failure_ratio_min_attempts, 20);
   EXPECT_FALSE(c->digest.enabled) << "the digest is off by default";
+  EXPECT_FALSE(notify::SentryConfig{}.cron_check_ins) << "check-ins are off by default";
 
   c = Parse(R"(
 [alerts]
