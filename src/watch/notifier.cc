@@ -86,6 +86,7 @@ int Notifier::RunOnce() {
       if (stop_) break;  // unfinished rows stay leased and are re-claimed later
     }
     done[i] = true;
+    // `rows` may grow below (top-up claim): `row` is not used past that point.
     const OutboxRow& row = rows[i];
     auto sender = senders_.find(row.channel);
     if (sender == senders_.end()) {
