@@ -158,7 +158,7 @@ TEST(GracefulProcessTest, SigtermUnderLoadDrainsAndLosesNothing) {
   EXPECT_EQ(done, kJobs) << ReadFile(log2);
   again.Signal(SIGTERM);
   auto code2 = again.Wait(15s);
-  ASSERT_TRUE(code2.has_value());
+  ASSERT_TRUE(code2.has_value()) << "no exit after SIGTERM\n" << ReadFile(log2);
   EXPECT_TRUE(WIFEXITED(*code2) && WEXITSTATUS(*code2) == 0) << ReadFile(log2);
 }
 

@@ -58,7 +58,7 @@ TEST_F(HealthTest, AllOkWhenNothingIsWrong) {
 // while readiness (the database answers) stays ok.
 TEST_F(HealthTest, StuckLoopFailsLivenessNamingIt) {
   HealthOptions ho;
-  ho.stale_after = 600ms;
+  ho.stale_after = 1500ms;
   HealthRegistry h(fault_, ho);
   WorkerOptions wo;
   wo.queues = {{"default", 2}};
@@ -72,19 +72,28 @@ TEST_F(HealthTest, StuckLoopFailsLivenessNamingIt) {
   EXPECT_TRUE(h.Live().ok) << h.Live().body.dump();
 
   fault_->BlockClaims();
+  // Whatever fails below, the claim must be released before `w` is
+  // destroyed, or stopping the worker waits for its fetcher forever.
+  struct Unblock {
+    FaultStore* store;
+    ~Unblock() { store->UnblockClaims(); }
+  } unblock{fault_.get()};
   ASSERT_TRUE(Eventually([&] { return !h.Live().ok; })) << "fetcher never reported stuck";
   auto live = h.Live();
   EXPECT_NE(live.body["reason"].get<std::string>().find("fetcher:default"), std::string::npos)
       << live.body.dump();
-  ASSERT_EQ(live.body["stuck_loops"].size(), 1u) << live.body.dump();
-  EXPECT_EQ(live.body["stuck_loops"][0]["loop"], "fetcher:default");
+  // Named among the stuck loops. (On a starved machine another loop may be
+  // late at the same moment, so the list is not required to hold only it.)
+  bool named = false;
+  for (const auto& loop : live.body["stuck_loops"]) named = named || loop["loop"] == "fetcher:default";
+  EXPECT_TRUE(named) << live.body.dump();
   EXPECT_TRUE(h.Ready().ok) << h.Ready().body.dump();
 
   fault_->UnblockClaims();
   EXPECT_TRUE(Eventually([&] { return h.Live().ok; })) << h.Live().body.dump();
   (*w)->Stop();
   // Stopped loops are no longer expected to tick.
-  std::this_thread::sleep_for(700ms);
+  std::this_thread::sleep_for(1600ms);
   EXPECT_TRUE(h.Live().ok) << h.Live().body.dump();
 }
 
