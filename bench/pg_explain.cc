@@ -4,11 +4,11 @@
 //
 //   pg-explain --db postgres://postgres@127.0.0.1:5432/explain
 //
-// The claim is the body of the claim_jobs() function (migration 0006), read
-// from pg_proc and run under the function's own planner settings; the stats
-// and retention statements are copies of those in
-// src/store/postgres/postgres_jobs.cc (the store keeps them private); keep
-// them in step. They run through
+// The claim and the stats are the bodies of the claim_jobs() and
+// queue_stats() functions (migrations 0006, 0007), read from pg_proc and run
+// under the functions' own planner settings; the retention statement is a
+// copy of the one in src/store/postgres/postgres_jobs.cc (the store keeps it
+// private); keep it in step. They run through
 // PREPARE/EXECUTE with plan_cache_mode = force_custom_plan, which is what the
 // store's unnamed PQexecParams statements get: a plan for the actual values.
 // The claim and the delete modify rows, so each runs inside a transaction
@@ -24,30 +24,6 @@
 #include "store/store.h"
 
 namespace {
-
-// PostgresStore::QueueStatsAll.
-constexpr const char* kStatsSql = R"sql(
-WITH s AS (
-  SELECT queue,
-         count(*) FILTER (WHERE state = 'scheduled') AS scheduled,
-         count(*) FILTER (WHERE state = 'available') AS available,
-         count(*) FILTER (WHERE state = 'running') AS running,
-         count(*) FILTER (WHERE state = 'retryable') AS retryable,
-         count(*) FILTER (WHERE state = 'completed') AS completed,
-         count(*) FILTER (WHERE state = 'discarded') AS discarded,
-         count(*) FILTER (WHERE state = 'cancelled') AS cancelled,
-         count(*) FILTER (WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= ts($1)) AS due,
-         us(min(run_at) FILTER (WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= ts($1))) AS oldest
-    FROM jobs GROUP BY queue
-)
-SELECT coalesce(s.queue, q.name), coalesce(s.scheduled, 0), coalesce(s.available, 0),
-       coalesce(s.running, 0), coalesce(s.retryable, 0), coalesce(s.completed, 0),
-       coalesce(s.discarded, 0), coalesce(s.cancelled, 0), coalesce(s.due, 0), s.oldest,
-       coalesce(q.paused, false)
-  FROM s FULL JOIN queues q ON q.name = s.queue
- WHERE s.queue IS NOT NULL OR q.paused
- ORDER BY 1
-)sql";
 
 // PostgresStore::JobDeleteFinished.
 constexpr const char* kDeleteSql = R"sql(
@@ -151,30 +127,40 @@ int main(int argc, char** argv) {
 
   Run(c, "SET plan_cache_mode = force_custom_plan");
   const std::string now_us = "(extract(epoch FROM now()) * 1000000)::int8";
-  const std::string claim_sql = Scalar(c, "SELECT prosrc FROM pg_proc WHERE proname = 'claim_jobs'");
-  // The function's SET clauses (planner settings), for SET LOCAL below.
-  const std::string claim_settings = Scalar(
-      c, "SELECT string_agg('SET LOCAL ' || replace(s, '=', ' = '), '; ') FROM pg_proc, "
-         "unnest(proconfig) s WHERE proname = 'claim_jobs' AND s NOT LIKE 'search_path=%'");
-  if (claim_sql.empty() || claim_settings.empty()) return 1;
-  if (!Run(c, "PREPARE claim(text, int8, int4, text, int8) AS " + claim_sql)) return 1;
-  if (!Run(c, std::string("PREPARE stats(int8) AS ") + kStatsSql)) return 1;
+  // A store function's body and its SET clauses (planner settings) as
+  // "SET LOCAL ..." statements, to run the body as the function does.
+  struct Body {
+    std::string sql, settings;
+  };
+  auto body_of = [c](const std::string& fn) {
+    return Body{Scalar(c, "SELECT prosrc FROM pg_proc WHERE proname = '" + fn + "'"),
+                Scalar(c, "SELECT string_agg('SET LOCAL ' || replace(s, '=', ' = '), '; ') "
+                          "FROM pg_proc, unnest(proconfig) s WHERE proname = '" + fn +
+                              "' AND s NOT LIKE 'search_path=%'")};
+  };
+  const Body claim = body_of("claim_jobs");
+  const Body stats = body_of("queue_stats");
+  if (claim.sql.empty() || claim.settings.empty() || stats.sql.empty()) return 1;
+  if (!Run(c, "PREPARE claim(text, int8, int4, text, int8) AS " + claim.sql)) return 1;
+  if (!Run(c, "PREPARE stats(int8) AS " + stats.sql)) return 1;
   if (!Run(c, std::string("PREPARE retention(int8, int8, int4) AS ") + kDeleteSql)) return 1;
 
   const std::string opts = "EXPLAIN (ANALYZE, BUFFERS, TIMING) ";
   std::printf("=== claim: 100 jobs of queue q1 ===\n");
-  std::printf("(%s)\n", claim_settings.c_str());
-  Run(c, "BEGIN; " + claim_settings);
+  std::printf("(%s)\n", claim.settings.c_str());
+  Run(c, "BEGIN; " + claim.settings);
   Run(c, opts + "EXECUTE claim('q1', " + now_us + ", 100, 'explain', " + now_us + " + 30000000)",
       true);
   Run(c, "ROLLBACK");
   std::printf("\n=== claim: empty queue (nothing pending) ===\n");
-  Run(c, "BEGIN; " + claim_settings);
+  Run(c, "BEGIN; " + claim.settings);
   Run(c, opts + "EXECUTE claim('idle', " + now_us + ", 100, 'explain', " + now_us + " + 30000000)",
       true);
   Run(c, "ROLLBACK");
-  std::printf("\n=== stats (QueueStatsAll) ===\n");
+  std::printf("\n=== stats (QueueStatsAll) ===\n(%s)\n", stats.settings.c_str());
+  Run(c, "BEGIN; " + stats.settings);
   Run(c, opts + "EXECUTE stats(" + now_us + ")", true);
+  Run(c, "ROLLBACK");
   std::printf("\n=== retention: delete 1000 completed jobs ===\n");
   Run(c, "BEGIN");
   Run(c, opts + "EXECUTE retention(" + now_us + ", " + now_us + ", 1000)", true);
