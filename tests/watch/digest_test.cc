@@ -9,6 +9,7 @@
 
 #include "core/time_parse.h"
 #include "support/receiver.h"
+#include "support/smtp_sink.h"
 #include "support/temp_dir.h"
 #include "watch/alerter.h"
 #include "watch/notifier.h"
@@ -191,10 +192,12 @@ TEST_F(DigestAlerterTest, OneDigestPerDayWithCorrectCountsEvenWithTwoNodes) {
 TEST_F(DigestAlerterTest, SendersRenderTheDigest) {
   Job("mail", JobCompletion::Kind::kDiscard, clock_.Now() - 1h);
   clock_.Advance(3min);
+  opts_.channels.push_back("email");
   Alerter alerter(store_, opts_);
   alerter.Evaluate();
-  ASSERT_EQ(Digests().size(), 2u);
+  ASSERT_EQ(Digests().size(), 3u);  // slack, webhook, email (Sentry gets none)
   testing::Receiver rx;
+  testing::SmtpSink smtp;
   std::map<std::string, std::unique_ptr<notify::Sender>> senders;
   notify::SlackConfig sc;
   sc.webhook_url = rx.url("/slack");
@@ -203,10 +206,24 @@ TEST_F(DigestAlerterTest, SendersRenderTheDigest) {
   notify::WebhookConfig wc;
   wc.url = rx.url("/hook");
   senders["webhook"] = notify::MakeWebhookSender(wc);
+  notify::EmailConfig ec;
+  ec.url = smtp.url();
+  ec.from = "steward@example.com";
+  ec.to = {"owner@example.com"};
+  senders["email"] = notify::MakeEmailSender(ec);
   NotifierOptions no;
   no.clock = &clock_;
   Notifier notifier(store_, std::move(senders), no);
-  EXPECT_EQ(notifier.RunOnce(), 2);
+  EXPECT_EQ(notifier.RunOnce(), 3);
+
+  // E-mail: delivered through a real SMTP server, the table in the body.
+  auto mails = smtp.WaitForMessages(1, 10s);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_NE(mails[0].Header("Subject").value_or("").find("digest"), std::string::npos)
+      << mails[0].raw;
+  EXPECT_NE(mails[0].Body().find("Steward daily digest for 2026-11-27"), std::string::npos)
+      << mails[0].raw;
+  EXPECT_NE(mails[0].Body().find("mail"), std::string::npos) << mails[0].raw;
 
   auto slack = rx.Requests("/slack");
   ASSERT_EQ(slack.size(), 1u);
