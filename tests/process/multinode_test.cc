@@ -10,7 +10,6 @@
 //     that the database showed running under that node's lease right after
 //     the kill ran twice.
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "store/store.h"
+#include "support/pg_admin.h"
 #include "support/pg_harness.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
@@ -58,41 +58,12 @@ Ledger ReadLedger(const std::string& path) {
   return l;
 }
 
-// A plain libpq connection: the test reads the jobs table behind the nodes'
-// backs (lease owners are not in the Store API's filters).
-class Db {
- public:
-  explicit Db(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
-    EXPECT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
-  }
-  ~Db() { PQfinish(conn_); }
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
-
-  // The first column of every row.
-  std::vector<std::string> Column(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    EXPECT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << sql << ": " << PQresultErrorMessage(r);
-    std::vector<std::string> out;
-    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-      for (int i = 0; i < PQntuples(r); ++i) out.emplace_back(PQgetvalue(r, i, 0));
-    }
-    PQclear(r);
-    return out;
-  }
-  int64_t Int(const std::string& sql) {
-    auto v = Column(sql);
-    return v.empty() ? -1 : std::stoll(v[0]);
-  }
-  std::set<int64_t> Ids(const std::string& sql) {
-    std::set<int64_t> out;
-    for (const auto& s : Column(sql)) out.insert(std::stoll(s));
-    return out;
-  }
-
- private:
-  PGconn* conn_;
-};
+// Job ids selected by sql (its first column).
+std::set<int64_t> Ids(PgAdmin& db, const std::string& sql) {
+  std::set<int64_t> out;
+  for (const auto& s : db.Column(sql)) out.insert(std::stoll(s));
+  return out;
+}
 
 class MultiNodeTest : public ::testing::Test {
  protected:
@@ -111,7 +82,7 @@ class MultiNodeTest : public ::testing::Test {
       for (const auto& ins : *r) inserted_.insert(ins.id);
     }
     ASSERT_EQ(static_cast<int>(inserted_.size()), kJobs);
-    db_ = std::make_unique<Db>(url_);
+    db_ = std::make_unique<PgAdmin>(url_);
   }
 
   std::string Node(int n) const { return "node-" + std::to_string(n); }
@@ -187,7 +158,7 @@ class MultiNodeTest : public ::testing::Test {
   std::string url_;
   std::string ledger_;
   std::set<int64_t> inserted_;
-  std::unique_ptr<Db> db_;
+  std::unique_ptr<PgAdmin> db_;
   std::vector<std::unique_ptr<Subprocess>> nodes_;
 };
 
@@ -241,7 +212,7 @@ TEST_F(MultiNodeTest, KillNineOfOneNodeLosesNothingAndRepeatsOnlyItsRunningJobs)
   // The victim's leases are still held (lease 2s, and no other node can
   // complete its jobs): this is exactly the set of jobs it held at its death.
   const std::set<int64_t> running_at_kill =
-      db_->Ids("SELECT id FROM steward.jobs WHERE state = 'running' AND lease_owner = '" +
+      Ids(*db_, "SELECT id FROM steward.jobs WHERE state = 'running' AND lease_owner = '" +
                Node(kVictim) + "'");
   EXPECT_FALSE(running_at_kill.empty())
       << "expected jobs running on " << Node(kVictim) << " at the kill";
@@ -260,7 +231,7 @@ TEST_F(MultiNodeTest, KillNineOfOneNodeLosesNothingAndRepeatsOnlyItsRunningJobs)
         << "job " << id << " ran " << n << " times but was not running on the killed node";
   }
   // The database agrees: only those jobs took a second attempt.
-  for (int64_t id : db_->Ids("SELECT id FROM steward.jobs WHERE attempt > 1")) {
+  for (int64_t id : Ids(*db_, "SELECT id FROM steward.jobs WHERE attempt > 1")) {
     EXPECT_TRUE(running_at_kill.count(id)) << "job " << id << " took a second attempt";
   }
   EXPECT_EQ(db_->Int("SELECT count(*) FROM steward.jobs WHERE state <> 'completed'"), 0);

@@ -4,18 +4,19 @@
 // and a schema from a newer Steward (NewerSchemaThanTheBinaryIsFailedPrecondition).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "store/postgres/postgres_store.h"
+#include "support/pg_admin.h"
 #include "support/pg_harness.h"
 
 namespace steward::testing {
@@ -27,37 +28,6 @@ using ::testing::Not;
 using namespace std::chrono_literals;
 
 Timestamp T0() { return FromMicros(1'790'000'000'000'000); }
-
-class AdminConn {
- public:
-  explicit AdminConn(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
-    EXPECT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
-  }
-  ~AdminConn() { PQfinish(conn_); }
-  AdminConn(const AdminConn&) = delete;
-  AdminConn& operator=(const AdminConn&) = delete;
-
-  std::string Query(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    ExecStatusType st = PQresultStatus(r);
-    EXPECT_TRUE(st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-        << sql << ": " << PQresultErrorMessage(r);
-    std::string out =
-        (st == PGRES_TUPLES_OK && PQntuples(r) > 0 && PQnfields(r) > 0) ? PQgetvalue(r, 0, 0) : "";
-    PQclear(r);
-    return out;
-  }
-  int64_t Int(const std::string& sql) { return std::stoll("0" + Query(sql)); }
-
- private:
-  PGconn* conn_;
-};
-
-std::string DbName(const std::string& url) {
-  auto slash = url.rfind('/');
-  auto q = url.find('?', slash);
-  return url.substr(slash + 1, q == std::string::npos ? std::string::npos : q - slash - 1);
-}
 
 // "postgres://postgres@127.0.0.1:PORT" of the harness cluster.
 std::string ServerPrefix() {
@@ -131,7 +101,7 @@ TEST(PostgresBadInputTest, UnknownRoleIsPermissionDeniedNamingTheRole) {
 // password rule for one role to pg_hba.conf and reloads (no restart needed),
 // then restores the file.
 TEST(PostgresBadInputTest, WrongPasswordIsPermissionDeniedAndNeverEchoesThePassword) {
-  AdminConn admin(PostgresAdminUrl());
+  PgAdmin admin(PostgresAdminUrl());
   const std::string hba = admin.Query("SHOW hba_file");
   ASSERT_FALSE(hba.empty());
   std::stringstream original;
@@ -152,7 +122,7 @@ TEST(PostgresBadInputTest, WrongPasswordIsPermissionDeniedAndNeverEchoesThePassw
   admin.Query("SELECT pg_reload_conf()");
   struct Restore {
     std::string path, text;
-    AdminConn* admin;
+    PgAdmin* admin;
     ~Restore() {
       std::ofstream(path, std::ios::trunc) << text;
       admin->Query("SELECT pg_reload_conf()");
@@ -193,12 +163,12 @@ TEST(PostgresBadInputTest, ConnectionsDroppedMidClaimLoseNoJob) {
   std::atomic<bool> stop{false};
   std::atomic<int> kills{0};
   std::thread killer([&] {
-    AdminConn admin(PostgresAdminUrl());
+    PgAdmin admin(PostgresAdminUrl());
     while (!stop.load()) {
       kills += static_cast<int>(
           admin.Int("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = '" +
-                    DbName(url) + "' AND pid <> pg_backend_pid()) t"));
+                    PgDatabaseName(url) + "' AND pid <> pg_backend_pid()) t"));
       std::this_thread::sleep_for(3ms);  // pacing of the fault, not synchronisation
     }
   });
@@ -241,7 +211,7 @@ TEST(PostgresBadInputTest, ConnectionsDroppedMidClaimLoseNoJob) {
     return r;
   };
 
-  AdminConn admin(url);
+  PgAdmin admin(url);
   // Nothing half-claimed: running rows carry owner, lease and attempt 1;
   // others are untouched.
   EXPECT_EQ(admin.Int("SELECT count(*) FROM steward.jobs"), kJobs);
@@ -317,13 +287,8 @@ TEST(PostgresBadInputTest, StatementTimeoutIsDeadlineExceededAndWritesNothing) {
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->JobInsertMany(Jobs(10), T0()).ok());
 
-  PGconn* locker = PQconnectdb(url.c_str());
-  ASSERT_EQ(PQstatus(locker), CONNECTION_OK) << PQerrorMessage(locker);
-  auto exec = [&](const char* sql) {
-    PGresult* r = PQexec(locker, sql);
-    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << sql << ": " << PQresultErrorMessage(r);
-    PQclear(r);
-  };
+  auto locker = std::make_unique<PgAdmin>(url);
+  auto exec = [&](const char* sql) { locker->Rows(sql); };
   exec("BEGIN");
   exec("LOCK TABLE steward.jobs IN ACCESS EXCLUSIVE MODE");
 
@@ -340,10 +305,10 @@ TEST(PostgresBadInputTest, StatementTimeoutIsDeadlineExceededAndWritesNothing) {
   ASSERT_FALSE(claim.ok());
   EXPECT_EQ(claim.status().code(), StatusCode::kDeadlineExceeded) << claim.status().ToString();
   exec("ROLLBACK");
-  PQfinish(locker);
+  locker.reset();
 
   // Nothing half-written: the 10 jobs, all still available.
-  AdminConn admin(url);
+  PgAdmin admin(url);
   EXPECT_EQ(admin.Int("SELECT count(*) FROM steward.jobs"), 10);
   EXPECT_EQ(
       admin.Int("SELECT count(*) FROM steward.jobs WHERE state = 'available' AND attempt = 0"), 10);

@@ -19,6 +19,7 @@
 
 #include "store/postgres/pg_errors.h"
 #include "store/postgres/postgres_store.h"
+#include "support/pg_admin.h"
 #include "support/pg_harness.h"
 
 namespace steward::testing {
@@ -28,40 +29,6 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 Timestamp T0() { return FromMicros(1'790'000'000'000'000); }
-
-// A plain libpq connection for looking behind the store's back.
-class AdminConn {
- public:
-  explicit AdminConn(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
-    EXPECT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
-  }
-  ~AdminConn() { PQfinish(conn_); }
-  AdminConn(const AdminConn&) = delete;
-  AdminConn& operator=(const AdminConn&) = delete;
-
-  // Runs sql; returns the first column of the first row ("" if none).
-  std::string Query(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    ExecStatusType st = PQresultStatus(r);
-    EXPECT_TRUE(st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-        << sql << ": " << PQresultErrorMessage(r);
-    std::string out = (st == PGRES_TUPLES_OK && PQntuples(r) > 0 && PQnfields(r) > 0)
-                          ? PQgetvalue(r, 0, 0)
-                          : "";
-    PQclear(r);
-    return out;
-  }
-  int64_t Int(const std::string& sql) { return std::stoll("0" + Query(sql)); }
-
- private:
-  PGconn* conn_;
-};
-
-std::string DbName(const std::string& url) {
-  auto slash = url.rfind('/');
-  auto q = url.find('?', slash);
-  return url.substr(slash + 1, q == std::string::npos ? std::string::npos : q - slash - 1);
-}
 
 std::unique_ptr<PostgresStore> OpenPg(const std::string& url) {
   auto opts = ParsePostgresUrl(url);
@@ -206,7 +173,7 @@ TEST(PostgresStoreTest, EightConnectionsInsertingOneUniqueKeyYieldOneJob) {
     EXPECT_EQ(inserted, 1) << "round " << round;
     EXPECT_EQ(ids.size(), 1u) << "every caller must get the one job's id";
   }
-  AdminConn admin(url);
+  PgAdmin admin(url);
   EXPECT_EQ(admin.Int("SELECT count(*) FROM steward.jobs"), 5);
 }
 
@@ -229,12 +196,12 @@ TEST(PostgresPoolTest, TwoHundredOperationsNeverExceedThePoolBound) {
   std::string url = PostgresFreshDatabaseUrl();
   auto store = OpenMigrated(url + "?pool_max=5");
   ASSERT_NE(store, nullptr);
-  const std::string db = DbName(url);
+  const std::string db = PgDatabaseName(url);
 
   std::atomic<bool> done{false};
   std::atomic<int64_t> max_seen{0};
   std::thread sampler([&] {
-    AdminConn admin(url);  // counts itself: it is in the same database
+    PgAdmin admin(url);  // counts itself: it is in the same database
     while (!done.load()) {
       int64_t n = admin.Int(
           "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -298,7 +265,7 @@ TEST(PostgresPoolTest, TwoHundredOperationsNeverExceedThePoolBound) {
   EXPECT_EQ(stats.in_use, 0);
   EXPECT_LE(stats.idle, 5);
   EXPECT_GE(stats.acquired_total, 400);  // insert + claim (+ complete) each
-  AdminConn admin(url);
+  PgAdmin admin(url);
   EXPECT_EQ(admin.Int("SELECT count(*) FROM steward.jobs"), kThreads * kOpsPerThread);
 }
 
@@ -392,7 +359,7 @@ TEST(PostgresMigrationTest, TenStoresMigratingAtOnceApplyEachVersionOnce) {
   }
   for (auto& t : threads) t.join();
   for (const auto& st : results) EXPECT_TRUE(st.ok()) << st.ToString();
-  AdminConn admin(url);
+  PgAdmin admin(url);
   const int64_t n = static_cast<int64_t>(PostgresMigrations().size());
   EXPECT_EQ(admin.Int("SELECT count(*) FROM steward.schema_migrations"), n);
   EXPECT_EQ(admin.Int("SELECT count(DISTINCT version) FROM steward.schema_migrations"), n);
@@ -402,7 +369,7 @@ TEST(PostgresMigrationTest, NewerSchemaThanTheBinaryIsFailedPrecondition) {
   std::string url = PostgresFreshDatabaseUrl();
   auto store = OpenMigrated(url);
   ASSERT_NE(store, nullptr);
-  AdminConn admin(url);
+  PgAdmin admin(url);
   admin.Query("INSERT INTO steward.schema_migrations (version, name) VALUES (9999, 'from_future')");
   Status st = store->Migrate();
   EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition) << st.ToString();
@@ -421,7 +388,7 @@ TEST(PostgresMigrationTest, SchemaIsConfigurableAndIsolated) {
   ASSERT_NE(b, nullptr);
   NewJob j = Job();
   ASSERT_TRUE(a->JobInsertMany(std::span<const NewJob>(&j, 1), T0()).ok());
-  AdminConn admin(url);
+  PgAdmin admin(url);
   EXPECT_EQ(admin.Int("SELECT count(*) FROM tenant_a.jobs"), 1);
   EXPECT_EQ(admin.Int("SELECT count(*) FROM tenant_b.jobs"), 0);
   EXPECT_EQ(admin.Query("SELECT to_regclass('steward.jobs')"), "");
@@ -443,10 +410,10 @@ TEST(PostgresStoreTest, TerminatedConnectionsAreReplaced) {
   }
   const int64_t connects_before = store->WaitForListener(5s) ? 1 : 0;
   ASSERT_EQ(connects_before, 1);
-  AdminConn admin(PostgresAdminUrl());
+  PgAdmin admin(PostgresAdminUrl());
   int64_t killed = admin.Int(
       "SELECT count(*) FROM (SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-      "WHERE datname = '" + DbName(url) + "' AND pid <> pg_backend_pid()) t");
+      "WHERE datname = '" + PgDatabaseName(url) + "' AND pid <> pg_backend_pid()) t");
   EXPECT_GE(killed, 4);  // 3 pooled + the listener
 
   Status first = store->Ping();
@@ -497,7 +464,7 @@ TEST(PostgresEnqueueFunctionTest, RollbackLeavesNoJobAndCommitWakesListeners) {
   ASSERT_TRUE(store->WaitForListener(10s));
   Signal woke;
   store->AddJobsAddedListener([&](const std::string& q) { woke.Notify(q); });
-  AdminConn app(url);  // "another application" with its own transaction
+  PgAdmin app(url);  // "another application" with its own transaction
   app.Query("SET search_path TO public");
   app.Query("BEGIN");
   EXPECT_NE(app.Query("SELECT steward.enqueue('app.rolled_back', '{\"a\":1}', queue => 'rb')"), "");

@@ -3,7 +3,6 @@
 // counters to the table itself: after several nodes claim and complete at
 // once, and after other applications write jobs with plain SQL.
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
 #include <latch>
 #include <map>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "store/store.h"
+#include "support/pg_admin.h"
 #include "support/pg_harness.h"
 
 namespace steward::testing {
@@ -24,28 +24,15 @@ using Counts = std::map<std::tuple<std::string, std::string>, int64_t>;  // (que
 Timestamp T0() { return FromMicros(1'790'000'000'000'000); }
 
 // Runs SQL on a connection of its own (another application).
-void Sql(const std::string& url, const std::string& sql) {
-  PGconn* c = PQconnectdb(url.c_str());
-  ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
-  PGresult* r = PQexec(c, sql.c_str());
-  ExecStatusType st = PQresultStatus(r);
-  EXPECT_TRUE(st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) << sql << PQresultErrorMessage(r);
-  PQclear(r);
-  PQfinish(c);
-}
+void Sql(const std::string& url, const std::string& sql) { PgAdmin(url).Rows(sql); }
 
 // What the jobs table itself says.
 Counts CountedInTable(const std::string& url) {
   Counts out;
-  PGconn* c = PQconnectdb(url.c_str());
-  EXPECT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
-  PGresult* r = PQexec(c, "SELECT queue, state, count(*) FROM steward.jobs GROUP BY 1, 2");
-  EXPECT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQresultErrorMessage(r);
-  for (int i = 0; i < PQntuples(r); ++i) {
-    out[{PQgetvalue(r, i, 0), PQgetvalue(r, i, 1)}] = std::stoll(PQgetvalue(r, i, 2));
+  for (const auto& row :
+       PgAdmin(url).Rows("SELECT queue, state, count(*) FROM steward.jobs GROUP BY 1, 2")) {
+    out[{row[0], row[1]}] = std::stoll(row[2]);
   }
-  PQclear(r);
-  PQfinish(c);
   return out;
 }
 
@@ -100,8 +87,11 @@ TEST(PostgresQueueStatsTest, CountsMatchTheTableAfterConcurrentNodesAndOtherWrit
         }
         ASSERT_TRUE(store.JobInsertMany(batch, T0()).ok());
         const std::string worker = "node-" + std::to_string(n);
-        auto claimed = store.JobClaim({.queue = "q" + std::to_string(round % 3), .limit = 12,
-                                       .worker_id = worker, .now = T0(), .lease_until = T0() + 30s});
+        auto claimed = store.JobClaim({.queue = "q" + std::to_string(round % 3),
+                                       .limit = 12,
+                                       .worker_id = worker,
+                                       .now = T0(),
+                                       .lease_until = T0() + 30s});
         ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
         std::vector<JobCompletion> done;
         for (size_t i = 0; i < claimed->size(); ++i) {
@@ -112,13 +102,13 @@ TEST(PostgresQueueStatsTest, CountsMatchTheTableAfterConcurrentNodesAndOtherWrit
           c.attempt = (*claimed)[i].attempt;
           c.finished_at = T0();
           c.retry_at = T0() + 1min;
-          const JobCompletion::Kind kinds[] = {JobCompletion::Kind::kCompleted,
-                                               JobCompletion::Kind::kRetry,
-                                               JobCompletion::Kind::kDiscard,
-                                               JobCompletion::Kind::kCancelled};
+          const JobCompletion::Kind kinds[] = {
+              JobCompletion::Kind::kCompleted, JobCompletion::Kind::kRetry,
+              JobCompletion::Kind::kDiscard, JobCompletion::Kind::kCancelled};
           c.kind = kinds[i % 4];
           if (c.kind == JobCompletion::Kind::kRetry || c.kind == JobCompletion::Kind::kDiscard) {
-            c.error = AttemptError{.attempt = c.attempt, .at = T0(), .message = "boom", .detail = ""};
+            c.error =
+                AttemptError{.attempt = c.attempt, .at = T0(), .message = "boom", .detail = ""};
           }
           done.push_back(c);
         }
@@ -132,14 +122,17 @@ TEST(PostgresQueueStatsTest, CountsMatchTheTableAfterConcurrentNodesAndOtherWrit
   // Other applications, with plain SQL: the enqueue() function, an update
   // and a delete behind Steward's back, and a rolled-back insert.
   Sql(url, "SELECT steward.enqueue('k', '{}', queue => 'other')");
-  Sql(url, "UPDATE steward.jobs SET state = 'cancelled', finished_at = now() "
-           "WHERE id IN (SELECT id FROM steward.jobs WHERE state = 'available' LIMIT 5)");
-  Sql(url, "DELETE FROM steward.jobs WHERE id IN "
-           "(SELECT id FROM steward.jobs WHERE state = 'completed' LIMIT 7)");
+  Sql(url,
+      "UPDATE steward.jobs SET state = 'cancelled', finished_at = now() "
+      "WHERE id IN (SELECT id FROM steward.jobs WHERE state = 'available' LIMIT 5)");
+  Sql(url,
+      "DELETE FROM steward.jobs WHERE id IN "
+      "(SELECT id FROM steward.jobs WHERE state = 'completed' LIMIT 7)");
   Sql(url, "BEGIN; SELECT steward.enqueue('k', '{}', queue => 'ghost'); ROLLBACK");
   // Retention, through the store.
-  ASSERT_TRUE(first->JobDeleteFinished({.completed_before = T0() + 1h,
-                                        .failed_before = T0() + 1h, .limit = 3})
+  ASSERT_TRUE(first
+                  ->JobDeleteFinished(
+                      {.completed_before = T0() + 1h, .failed_before = T0() + 1h, .limit = 3})
                   .ok());
   const Counts counted = CountedInTable(url);
   EXPECT_EQ(FromStats(*first), counted);
