@@ -204,10 +204,17 @@ TEST(PostgresBadInputTest, ConnectionsDroppedMidClaimLoseNoJob) {
   // Pooled connections killed by the last round are found broken on their
   // next use (one kUnavailable each, then replaced): the runtime retries such
   // calls, and so does the rest of this test.
+  // A connection killed while it was being opened puts the pool in its
+  // reconnect backoff, during which calls fail fast; so retry for a while,
+  // pausing as the runtime's callers do, rather than a fixed number of times.
   auto retry = [](auto op) {
     auto r = op();
-    for (int i = 0; i < 10 && !r.ok() && r.status().code() == StatusCode::kUnavailable; ++i)
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (!r.ok() && r.status().code() == StatusCode::kUnavailable &&
+           std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(20ms);  // a retry pause, not synchronisation
       r = op();
+    }
     return r;
   };
 
