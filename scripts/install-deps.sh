@@ -11,7 +11,7 @@ PACKAGES=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libcpp-httplib-dev prometheus-cpp-dev libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  prometheus python3 python3-aiosmtpd procps yamllint
+  prometheus python3 python3-aiosmtpd procps yamllint openssl
 )
 
 # Node.js validates the Kubernetes manifests (deploy/validate). The machine

@@ -137,7 +137,7 @@ int Notifier::RunOnce() {
     ch.last_sent = Steady::now();
     if (r.retry_after) ch.blocked_until = Steady::now() + *r.retry_after;
     // Each row of the message is recorded once, with the message's outcome.
-    for (size_t g : group) delivered += Record(rows[g], r) ? 1 : 0;
+    for (size_t g : group) delivered += Record(ch, rows[g], r) ? 1 : 0;
   }
   if (Steady::now() - last_cleanup_ > std::chrono::hours(1)) {
     last_cleanup_ = Steady::now();
@@ -146,9 +146,10 @@ int Notifier::RunOnce() {
   return delivered;
 }
 
-bool Notifier::Record(const OutboxRow& row, const notify::DeliveryResult& r) {
+bool Notifier::Record(ChannelState& ch, const OutboxRow& row, const notify::DeliveryResult& r) {
   const Timestamp done = clock_->Now();
   if (r.ok) {
+    LogOutcome(ch, row, r, Micros(0));
     auto st = store_->OutboxMarkDelivered(row.id, options_.owner, done);
     if (!st.ok()) {
       // Delivered but not recorded: it will be sent again when the lease
@@ -163,15 +164,48 @@ bool Notifier::Record(const OutboxRow& row, const notify::DeliveryResult& r) {
   Micros delay = Backoff(row.attempts);
   if (r.retry_after && *r.retry_after > delay) delay = *r.retry_after;
   if (r.permanent_error) {
+    // Each is a message nobody will receive: always worth a line.
     log::Error("notification failed permanently",
                {{"outbox_id", row.id}, {"channel", row.channel}, {"error", r.message}});
   } else {
-    log::Warn("notification delivery failed; will retry",
-              {{"channel", row.channel}, {"attempt", row.attempts}, {"error", r.message},
-               {"retry_in_ms", delay.count() / 1000}});
+    LogOutcome(ch, row, r, delay);
   }
   (void)store_->OutboxMarkFailed(row.id, options_.owner, done, done + delay, r.message, r.permanent_error);
   return false;
+}
+
+void Notifier::LogOutcome(ChannelState& ch, const OutboxRow& row, const notify::DeliveryResult& r,
+                          Micros retry_in) {
+  const Timestamp now = clock_->Now();
+  if (r.ok) {
+    if (ch.failures > 0) {
+      log::Info("notification channel delivering again",
+                {{"channel", row.channel},
+                 {"failed_attempts", ch.failures},
+                 {"failing_for_s", std::chrono::duration_cast<std::chrono::seconds>(now - ch.failing_since).count()}});
+    }
+    ch.failures = 0;
+    return;
+  }
+  // A receiver that is down, slow, answering garbage or failing TLS fails
+  // every attempt; a line per attempt would bury everything else.
+  if (ch.failures++ == 0) {
+    ch.failing_since = now;
+    ch.last_logged = now;
+    log::Warn("notification channel failing; will keep retrying",
+              {{"channel", row.channel}, {"error", r.message}, {"retry_in_ms", retry_in.count() / 1000}});
+  } else if (now - ch.last_logged >= options_.failure_log_interval) {
+    ch.last_logged = now;
+    log::Warn("notification channel still failing; will keep retrying",
+              {{"channel", row.channel},
+               {"failed_attempts", ch.failures},
+               {"failing_for_s", std::chrono::duration_cast<std::chrono::seconds>(now - ch.failing_since).count()},
+               {"error", r.message}});
+  } else {
+    log::Debug("notification delivery failed; will retry",
+               {{"channel", row.channel}, {"outbox_id", row.id}, {"attempt", row.attempts},
+                {"error", r.message}, {"retry_in_ms", retry_in.count() / 1000}});
+  }
 }
 
 void Notifier::Run() {

@@ -8,6 +8,9 @@
 //                           (at least the receiver's Retry-After); the
 //                           channel pauses for Retry-After too
 //   - failed, permanent  -> failed_at + last_error, logged as an error
+// A channel whose receiver is down, slow, answers garbage or fails TLS is
+// logged once when it starts failing, hourly while it stays so, and once
+// when it delivers again: not once per attempt.
 // A row is never dropped for having failed "too often": a receiver that is
 // down for a day gets its messages when it returns (backoff caps at
 // backoff_max). A notifier that dies mid-delivery leaves its rows leased;
@@ -53,6 +56,10 @@ struct NotifierOptions {
   Micros backoff_max = std::chrono::minutes(10);  // retries never wait longer (unless Retry-After)
   double jitter = 0.2;                            // +-20 % spread so nodes do not retry in step
   Micros retention = std::chrono::hours(24 * 7);  // delivered/failed rows are kept this long
+  // A channel that keeps failing is logged once when it starts failing, then
+  // at most once per this interval ("still failing", with a count), and once
+  // when it delivers again; each attempt in between is a debug line.
+  Micros failure_log_interval = std::chrono::hours(1);
 };
 
 class Notifier {
@@ -78,10 +85,22 @@ class Notifier {
   Micros Backoff(int attempt);
 
  private:
+  struct ChannelState {
+    std::chrono::steady_clock::time_point blocked_until{};
+    std::chrono::steady_clock::time_point last_sent{};
+    // The current run of retryable failures (logging once per outage).
+    int64_t failures = 0;
+    Timestamp failing_since{};
+    Timestamp last_logged{};
+  };
+  // Logs a channel's failure or recovery, once per outage (see
+  // NotifierOptions::failure_log_interval).
+  void LogOutcome(ChannelState& ch, const OutboxRow& row, const notify::DeliveryResult& r,
+                  Micros retry_in);
   void Run();
   Result<std::vector<OutboxRow>> Claim();
   // Records one row's outcome (delivered, or due again / failed); true when delivered.
-  bool Record(const OutboxRow& row, const notify::DeliveryResult& r);
+  bool Record(ChannelState& ch, const OutboxRow& row, const notify::DeliveryResult& r);
   // Waits until `until` or Stop(); false when stopping.
   bool SleepUntil(std::chrono::steady_clock::time_point until);
 
@@ -89,10 +108,6 @@ class Notifier {
   std::map<std::string, std::unique_ptr<notify::Sender>> senders_;
   NotifierOptions options_;
   Clock* clock_;
-  struct ChannelState {
-    std::chrono::steady_clock::time_point blocked_until{};
-    std::chrono::steady_clock::time_point last_sent{};
-  };
   std::map<std::string, ChannelState> channels_;  // notifier thread only
   std::mutex mu_;
   std::condition_variable cv_;

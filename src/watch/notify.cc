@@ -195,6 +195,23 @@ std::optional<std::string> HttpResponse::Header(std::string_view lower_name) con
   return std::nullopt;
 }
 
+std::string CurlErrorText(int code, const char* errbuf, const std::string& url) {
+  std::string text = curl_easy_strerror(static_cast<CURLcode>(code));
+  // The error buffer says what went wrong ("SSL certificate problem:
+  // self-signed certificate", "Operation timed out after 300 ms...") but may
+  // quote the URL, whose path can be a secret (Slack): use it only when it
+  // does not.
+  const std::string detail = errbuf == nullptr ? "" : errbuf;
+  const size_t scheme = url.find("://");
+  const size_t path_start = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  const std::string path = path_start == std::string::npos ? "" : url.substr(path_start);
+  if (!detail.empty() && detail.find(url) == std::string::npos &&
+      (path.size() <= 1 || detail.find(path) == std::string::npos)) {
+    text += ": " + detail;
+  }
+  return text;
+}
+
 HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers,
                       const std::string& body, Micros timeout) {
   EnsureCurl();
@@ -228,8 +245,7 @@ HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& he
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     r.status = static_cast<int>(status);
   } else {
-    // curl's messages can quote the URL; callers add only SafeTarget().
-    r.error = curl_easy_strerror(rc);
+    r.error = CurlErrorText(rc, errbuf, url);
   }
   curl_slist_free_all(list);
   curl_easy_cleanup(curl);

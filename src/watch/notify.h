@@ -164,6 +164,10 @@ Result<SentryDsn> ParseSentryDsn(std::string_view dsn);
 std::string SentryEnvelope(const Notification& n, const SentryConfig& config,
                            const std::string& event_id, Timestamp now);
 
+// curl's name for error `code` (a CURLcode) plus the detail in its error
+// buffer, unless that detail quotes `url` or its path (secrets live there).
+std::string CurlErrorText(int code, const char* errbuf, const std::string& url);
+
 // One HTTP POST with libcurl (used by the HTTP senders).
 struct HttpResponse {
   int status = 0;  // 0 when no response (connection refused, timeout)

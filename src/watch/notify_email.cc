@@ -72,6 +72,8 @@ class EmailSender final : public Sender {
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(c_.timeout.count() / 1000));
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
     CURLcode rc = curl_easy_perform(curl);
     long code = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
@@ -82,7 +84,7 @@ class EmailSender final : public Sender {
       d.message = describe() + ": sent to " + std::to_string(c_.to.size()) + " recipient(s)";
       return d;
     }
-    d.message = describe() + ": " + curl_easy_strerror(rc) +
+    d.message = describe() + ": " + CurlErrorText(rc, errbuf, c_.url) +
                 (code ? " (SMTP " + std::to_string(code) + ")" : "");
     d.permanent_error = rc == CURLE_LOGIN_DENIED || rc == CURLE_URL_MALFORMAT ||
                         rc == CURLE_UNSUPPORTED_PROTOCOL || (code >= 500 && code < 600);

@@ -2,6 +2,7 @@
 // Sentry envelope field by field, the webhook signature checked with
 // OpenSSL, e-mail through a real SMTP server (aiosmtpd).
 #include <gtest/gtest.h>
+#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -295,6 +296,19 @@ TEST(NotifyHelpersTest, SafeTargetHidesSecrets) {
   const std::string redacted = log::RedactUrl("smtp://user:hunter2@mail:587/?token=abc");
   EXPECT_EQ(redacted.find("hunter2"), std::string::npos);
   EXPECT_EQ(redacted.find("abc"), std::string::npos);
+}
+
+TEST(NotifyHelpersTest, CurlErrorKeepsTheDetailUnlessItQuotesTheUrl) {
+  const std::string url = "https://hooks.slack.com/services/T0/B0/XYZSECRET";
+  EXPECT_EQ(CurlErrorText(CURLE_PEER_FAILED_VERIFICATION,
+                          "SSL certificate problem: self-signed certificate", url),
+            "SSL peer certificate or SSH remote key was not OK: SSL certificate problem: "
+            "self-signed certificate");
+  EXPECT_EQ(CurlErrorText(CURLE_URL_MALFORMAT, ("bad URL " + url).c_str(), url),
+            "URL using bad/illegal format or missing URL");
+  EXPECT_EQ(CurlErrorText(CURLE_URL_MALFORMAT, "no scheme in /services/T0/B0/XYZSECRET", url),
+            "URL using bad/illegal format or missing URL");
+  EXPECT_EQ(CurlErrorText(CURLE_OPERATION_TIMEDOUT, "", url), "Timeout was reached");
 }
 
 TEST(NotifyHelpersTest, RetryAfterAndRateLimitHeaders) {
