@@ -134,7 +134,16 @@ MetricsObserver::MetricsObserver(MetricsOptions options)
                       .Name("steward_db_pool_leaks_detected_total")
                       .Help("Connections held longer than the leak threshold.")
                       .Register(*registry_)
-                      .Add({})) {
+                      .Add({})),
+      check_state_(BuildGauge()
+                       .Name("steward_check_state")
+                       .Help("1 for the check's current state (new, up, late, down, paused), 0 for the others.")
+                       .Register(*registry_)),
+      check_last_success_(BuildGauge()
+                              .Name("steward_check_last_success_timestamp_seconds")
+                              .Help("Time of the check's last success ping (or its schedule's last "
+                                    "successful job), since the Unix epoch.")
+                              .Register(*registry_)) {
   BuildGauge()
       .Name("steward_build_info")
       .Help("Build information; the value is always 1.")
@@ -235,6 +244,34 @@ void MetricsObserver::SetQueueStats(const std::vector<QueueStats>& stats) {
     now_seen.insert(q);  // keep reporting zeros rather than vanishing mid-graph
   }
   gauge_queues_ = std::move(now_seen);
+}
+
+void MetricsObserver::SetChecks(const std::vector<Check>& checks) {
+  static constexpr CheckState kCheckStates[] = {CheckState::kNew, CheckState::kUp, CheckState::kLate,
+                                                CheckState::kDown, CheckState::kPaused};
+  std::lock_guard lock(gauges_mu_);
+  std::set<std::string> now_seen;
+  for (const auto& c : checks) {
+    const std::string& name = c.spec.name;
+    now_seen.insert(name);
+    for (CheckState st : kCheckStates) {
+      check_state_.Add({{"check", name}, {"state", std::string(CheckStateName(st))}})
+          .Set(c.state == st ? 1 : 0);
+    }
+    if (c.last_success_at) {
+      check_last_success_.Add({{"check", name}}).Set(ToSeconds(c.last_success_at->time_since_epoch()));
+    }
+  }
+  // A check deleted from the configuration stops existing: its series go
+  // too, so no alert keeps firing on a stale "down".
+  for (const auto& name : gauge_checks_) {
+    if (now_seen.count(name)) continue;
+    for (CheckState st : kCheckStates) {
+      check_state_.Remove(&check_state_.Add({{"check", name}, {"state", std::string(CheckStateName(st))}}));
+    }
+    check_last_success_.Remove(&check_last_success_.Add({{"check", name}}));
+  }
+  gauge_checks_ = std::move(now_seen);
 }
 
 void MetricsObserver::SetStoreUp(bool up) { store_up_.Set(up ? 1 : 0); }

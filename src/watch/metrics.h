@@ -87,6 +87,10 @@ class MetricsObserver final : public RuntimeObserver {
   // Replaces the database-derived queue gauges. Queues that disappeared
   // from the stats are reset to zero rather than left at stale values.
   void SetQueueStats(const std::vector<QueueStats>& stats);
+  // Replaces the check gauges (dead-man's switches, including schedules'
+  // checks): steward_check_state{check,state} and the last success time.
+  // Checks that disappeared lose their series.
+  void SetChecks(const std::vector<Check>& checks);
   void SetStoreUp(bool up);
   void SetPoolStats(const DbPoolNumbers& n);
 
@@ -130,12 +134,16 @@ class MetricsObserver final : public RuntimeObserver {
   prometheus::Counter& pool_wait_seconds_;
   prometheus::Counter& pool_leaks_;
 
+  prometheus::Family<prometheus::Gauge>& check_state_;
+  prometheus::Family<prometheus::Gauge>& check_last_success_;
+
   std::mutex scrape_mu_;  // guards the two below; held while rendering
   std::string scrape_text_;
   std::optional<Timestamp> scrape_at_;
 
-  std::mutex gauges_mu_;  // serialises SetQueueStats / SetPoolStats
+  std::mutex gauges_mu_;  // serialises SetQueueStats / SetChecks / SetPoolStats
   std::set<std::string> gauge_queues_;
+  std::set<std::string> gauge_checks_;
   DbPoolNumbers last_pool_;
 };
 

@@ -41,6 +41,12 @@ void MetricsCollector::CollectOnce() {
       up = false;
       log::Warn("metrics: queue stats failed", {{"error", stats.status().ToString()}});
     }
+    auto checks = store_->CheckList();
+    if (checks.ok()) {
+      metrics_->SetChecks(*checks);
+    } else {
+      log::Warn("metrics: listing checks failed", {{"error", checks.status().ToString()}});
+    }
   } else {
     log::Warn("metrics: database ping failed", {{"error", ping.ToString()}});
   }

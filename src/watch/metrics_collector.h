@@ -5,7 +5,8 @@
 // pairs, curious humans) load the database, so a single thread refreshes the
 // gauges every `interval` and scrapes read the cached values.
 //
-// Each round: Ping -> steward_store_up, QueueStatsAll -> queue gauges, the
+// Each round: Ping -> steward_store_up, QueueStatsAll -> queue gauges,
+// CheckList -> check gauges (so Prometheus can alert on them too), the
 // optional pool provider -> pool gauges, then a tick of loop "metrics" to the
 // health observer (so a hung collector shows up in /livez).
 //

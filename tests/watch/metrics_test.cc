@@ -5,6 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <set>
 #include <thread>
 
 #include "steward/client.h"
@@ -229,6 +234,94 @@ TEST_F(MetricsTest, CollectorRefreshesQueueGaugesAndTicksHealth) {
   collector.Stop();  // harmless twice
   auto [rc, out] = testing::PromtoolCheckMetrics(m.Render());
   EXPECT_EQ(rc, 0) << out;
+}
+
+// Dead-man's switches reach /metrics too, so teams that alert with
+// Prometheus see a check go down (deploy/prometheus/steward-rules.yaml).
+TEST_F(MetricsTest, CheckStatesAreExportedAndVanishWithTheirCheck) {
+  const Timestamp now = SystemClock().Now();
+  CheckSpec backup;
+  backup.name = "nightly-backup";
+  backup.period = 1h;
+  backup.grace = 10min;
+  ASSERT_TRUE(store_->CheckUpsert(backup, now - 3h).ok());
+  CheckPingParams ping;
+  ping.name = "nightly-backup";
+  ping.at = now - 3h;
+  ASSERT_TRUE(store_->CheckPing(ping).ok());
+  CheckSpec fresh = backup;
+  fresh.name = "fresh";
+  ASSERT_TRUE(store_->CheckUpsert(fresh, now - 1min).ok());
+  ping.name = "fresh";
+  ping.at = now - 1min;
+  ASSERT_TRUE(store_->CheckPing(ping).ok());
+  ASSERT_TRUE(store_->CheckEvaluate(now).ok());
+
+  MetricsObserver m;
+  MetricsCollector collector(store_, &m);
+  collector.CollectOnce();
+  std::string text = m.Render();
+  EXPECT_EQ(Sample(text, R"(steward_check_state{check="nightly-backup",state="down"})"), 1) << text;
+  EXPECT_EQ(Sample(text, R"(steward_check_state{check="nightly-backup",state="up"})"), 0);
+  EXPECT_EQ(Sample(text, R"(steward_check_state{check="fresh",state="up"})"), 1);
+  EXPECT_EQ(Sample(text, R"(steward_check_state{check="fresh",state="down"})"), 0);
+  const double last = Sample(text, R"(steward_check_last_success_timestamp_seconds{check="nightly-backup"})");
+  EXPECT_NEAR(last, std::chrono::duration<double>((now - 3h).time_since_epoch()).count(), 1.0);
+  auto [rc, out] = testing::PromtoolCheckMetrics(text);
+  EXPECT_EQ(rc, 0) << out;
+
+  // Removed from the configuration: its series go, rather than staying down.
+  auto checks = store_->CheckList();
+  ASSERT_TRUE(checks.ok());
+  std::erase_if(*checks, [](const Check& c) { return c.spec.name == "nightly-backup"; });
+  m.SetChecks(*checks);
+  text = m.Render();
+  EXPECT_EQ(Sample(text, R"(steward_check_state{check="nightly-backup",state="down"})"), -1) << text;
+  EXPECT_EQ(Sample(text, R"(steward_check_last_success_timestamp_seconds{check="nightly-backup"})"), -1);
+  EXPECT_EQ(Sample(text, R"(steward_check_state{check="fresh",state="up"})"), 1);
+}
+
+// deploy/prometheus/steward-rules.yaml may only use metrics Steward
+// exports: a renamed metric would otherwise silently disable an alert.
+TEST_F(MetricsTest, EveryMetricTheAlertingRulesUseIsExported) {
+  const std::string rules_path =
+      (std::filesystem::path(__FILE__).parent_path() / "../../deploy/prometheus/steward-rules.yaml").string();
+  std::ifstream in(rules_path);
+  ASSERT_TRUE(in.good()) << rules_path;
+  const std::string rules((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+
+  MetricsObserver m;  // every family given at least one series
+  Job job;
+  job.kind = "email";
+  job.queue = "mail";
+  m.OnJobStarted(job, 1ms);
+  AttemptError err;
+  err.message = "boom";
+  for (JobState st : {JobState::kCompleted, JobState::kRetryable, JobState::kDiscarded, JobState::kCancelled,
+                      JobState::kScheduled}) {
+    m.OnJobFinished(job, st, 1ms, st == JobState::kCompleted ? nullptr : &err);
+  }
+  m.OnJobsRescued({RescuedJob{.id = 1, .kind = "email", .queue = "mail", .lost_worker = "w"}});
+  QueueStats qs;
+  qs.queue = "mail";
+  m.SetQueueStats({qs});
+  Check check;
+  check.spec.name = "backup";
+  check.last_success_at = SystemClock().Now();
+  m.SetChecks({check});
+  m.SetPoolStats(DbPoolNumbers{});
+  m.SetStoreUp(true);
+  const std::string text = m.Render();
+
+  std::set<std::string> used;
+  const std::regex name(R"(\bsteward_[a-z_]+)");
+  for (auto it = std::sregex_iterator(rules.begin(), rules.end(), name); it != std::sregex_iterator(); ++it) {
+    used.insert(it->str());
+  }
+  EXPECT_GE(used.size(), 8u) << "the rules file changed shape; is this test still reading it?";
+  for (const auto& metric : used) {
+    EXPECT_NE(text.find("# TYPE " + metric + " "), std::string::npos) << metric << " is not exported";
+  }
 }
 
 TEST_F(MetricsTest, QueueThatDisappearsIsReportedAsZero) {
