@@ -30,8 +30,12 @@ void Notifier::Stop() {
     std::lock_guard lock(mu_);
     stop_ = true;
   }
+  // A receiver that hangs must not hold up the shutdown for its timeout:
+  // the delivery in flight gives up and its row is due again at once.
+  for (auto& [channel, sender] : senders_) sender->SetAborting(true);
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  for (auto& [channel, sender] : senders_) sender->SetAborting(false);
   if (options_.observer) options_.observer->OnLoopStopped(kLoopName);
 }
 
@@ -136,6 +140,22 @@ int Notifier::RunOnce() {
     if (options_.observer) options_.observer->OnLoopTick(kLoopName);
     ch.last_sent = Steady::now();
     if (r.retry_after) ch.blocked_until = Steady::now() + *r.retry_after;
+    bool stopping = false;
+    {
+      std::lock_guard lock(mu_);
+      stopping = stop_;
+    }
+    if (!r.ok && stopping) {
+      // Interrupted by Stop(), not the receiver's fault: due again at once,
+      // for whichever node runs next; not a channel failure.
+      log::Info("notification delivery interrupted by shutdown; it will be retried",
+                {{"channel", rows[i].channel}, {"rows", group.size()}});
+      for (size_t g : group) {
+        (void)store_->OutboxMarkFailed(rows[g].id, options_.owner, clock_->Now(), clock_->Now(),
+                                       "delivery interrupted: notifier stopping", false);
+      }
+      break;
+    }
     // Each row of the message is recorded once, with the message's outcome.
     for (size_t g : group) delivered += Record(ch, rows[g], r) ? 1 : 0;
   }

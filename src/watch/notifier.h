@@ -26,8 +26,10 @@
 // delivered or failed exactly once, with that message's outcome.
 //
 // Start/Stop follow the loop contract: Stop without Start and a second Stop
-// are harmless; Stop returns once the thread has exited. Ticks loop
-// "notifier" into the observer each round.
+// are harmless; Stop returns once the thread has exited. A delivery in
+// flight is abandoned within about a second (a hanging receiver cannot hold
+// up a shutdown for its timeout) and its rows are due again at once. Ticks
+// loop "notifier" into the observer each round.
 #pragma once
 
 #include <chrono>

@@ -50,7 +50,19 @@ size_t WriteHeader(char* ptr, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+int AbortProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;  // non-zero aborts
+}
+
 }  // namespace
+
+void AbortWhenSet(void* curl_handle, const std::atomic<bool>* abort) {
+  if (abort == nullptr) return;
+  CURL* curl = static_cast<CURL*>(curl_handle);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortProgress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(abort));
+}
 
 Notification Notification::FromRow(const OutboxRow& row) {
   Notification n;
@@ -213,9 +225,13 @@ std::string CurlErrorText(int code, const char* errbuf, const std::string& url) 
 }
 
 HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers,
-                      const std::string& body, Micros timeout) {
+                      const std::string& body, Micros timeout, const std::atomic<bool>* abort) {
   EnsureCurl();
   HttpResponse r;
+  if (abort != nullptr && abort->load()) {
+    r.error = "delivery interrupted: stopping";
+    return r;
+  }
   CURL* curl = curl_easy_init();
   if (curl == nullptr) {
     r.error = "curl_easy_init failed";
@@ -239,6 +255,7 @@ HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& he
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r.headers);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "steward-notifier");
+  AbortWhenSet(curl, abort);
   CURLcode rc = curl_easy_perform(curl);
   if (rc == CURLE_OK) {
     long status = 0;

@@ -11,6 +11,7 @@
 // sender logs or returns in `message` names its target with SafeTarget().
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -85,6 +86,17 @@ class Sender {
   virtual DeliveryResult DeliverMany(std::span<const Notification> ns) { return Deliver(ns.front()); }
   // The target without secrets, for doctor and logs.
   virtual std::string describe() const = 0;
+
+  // While set, a delivery in flight gives up within about a second (it
+  // fails, retryably) and new ones fail at once. The notifier sets it while
+  // stopping, so a receiver that hangs cannot hold up a shutdown.
+  void SetAborting(bool on) { aborting_.store(on); }
+
+ protected:
+  const std::atomic<bool>* aborting() const { return &aborting_; }
+
+ private:
+  std::atomic<bool> aborting_{false};
 };
 
 // --- configuration (parsed by cli/config_alerts.cc) ---------------------
@@ -176,8 +188,13 @@ struct HttpResponse {
   std::string error;  // curl's error when status == 0
   std::optional<std::string> Header(std::string_view lower_name) const;
 };
+// `abort`, when given and set, ends the request early (curl's progress
+// callback, which runs at least about once a second).
 HttpResponse HttpPost(const std::string& url, const std::vector<std::string>& headers,
-                      const std::string& body, Micros timeout);
+                      const std::string& body, Micros timeout,
+                      const std::atomic<bool>* abort = nullptr);
+// Makes a curl handle give up once `*abort` is set (see HttpPost).
+void AbortWhenSet(void* curl_handle, const std::atomic<bool>* abort);
 // Maps an HTTP answer to a DeliveryResult the common way: 2xx ok (or only
 // `only_ok` when set), 429 retry with Retry-After (default 60 s), 408/5xx
 // and no answer retry, other 4xx permanent.

@@ -74,6 +74,7 @@ class EmailSender final : public Sender {
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(c_.timeout.count() / 1000));
     char errbuf[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    AbortWhenSet(curl, aborting());
     CURLcode rc = curl_easy_perform(curl);
     long code = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);

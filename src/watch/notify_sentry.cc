@@ -57,7 +57,7 @@ class SentrySender final : public Sender {
         "X-Sentry-Auth: Sentry sentry_version=7, sentry_client=steward/" STEWARD_VERSION
         ", sentry_key=" + dsn_.key,
     };
-    HttpResponse r = HttpPost(dsn_.envelope_url(), headers, body, c_.timeout);
+    HttpResponse r = HttpPost(dsn_.envelope_url(), headers, body, c_.timeout, aborting());
     d = ClassifyHttp(r, describe());
     // Rate limits may come with any response, including a 200.
     if (auto rl = r.Header("x-sentry-rate-limits")) {

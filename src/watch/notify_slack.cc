@@ -77,7 +77,7 @@ class SlackSender final : public Sender {
   DeliveryResult Deliver(const Notification& n) override {
     const std::string body =
         (n.event == "digest" ? SlackDigestPayload(n) : SlackPayload(n, c_.dashboard_url)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    HttpResponse r = HttpPost(c_.webhook_url, {"Content-Type: application/json"}, body, c_.timeout);
+    HttpResponse r = HttpPost(c_.webhook_url, {"Content-Type: application/json"}, body, c_.timeout, aborting());
     return ClassifyHttp(r, describe(), 200);
   }
 
@@ -88,7 +88,7 @@ class SlackSender final : public Sender {
     if (ns.size() == 1) return Deliver(ns.front());
     const std::string body =
         SlackPayloadMany(ns, c_.dashboard_url).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    HttpResponse r = HttpPost(c_.webhook_url, {"Content-Type: application/json"}, body, c_.timeout);
+    HttpResponse r = HttpPost(c_.webhook_url, {"Content-Type: application/json"}, body, c_.timeout, aborting());
     DeliveryResult d = ClassifyHttp(r, describe(), 200);
     d.message += " (" + std::to_string(ns.size()) + " notifications in one message)";
     return d;

@@ -36,7 +36,7 @@ class WebhookSender final : public Sender {
         "X-Steward-Delivery: " + std::to_string(n.outbox_id),
     };
     if (!c_.secret.empty()) headers.push_back("X-Steward-Signature: sha256=" + HmacSha256Hex(c_.secret, body));
-    return ClassifyHttp(HttpPost(c_.url, headers, body, c_.timeout), describe());
+    return ClassifyHttp(HttpPost(c_.url, headers, body, c_.timeout, aborting()), describe());
   }
 
  private:

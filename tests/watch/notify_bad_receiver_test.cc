@@ -208,5 +208,48 @@ TEST_F(BadReceiverTest, PlainHttpServerBehindAnHttpsUrlIsATlsErrorRetried) {
   EXPECT_EQ(Count(logs_, "notification channel failing"), 1u) << logs_;
 }
 
+// Stop() while a receiver hangs: the delivery is abandoned at once instead
+// of holding up the shutdown for the sender's 20 s timeout, and its row is
+// due again right away (for this node after a restart, or any other).
+TEST_F(BadReceiverTest, StopAbandonsAHangingDeliveryAndLeavesItDue) {
+  Receiver rx;
+  testing::Behaviour hang;
+  hang.path_prefix = "/hook";
+  hang.status = 200;
+  hang.times = -1;
+  hang.delay_ms = 30000;
+  rx.SetBehaviour(hang);
+  Senders senders;
+  senders["webhook"] = Webhook(rx.url("/hook"), 20s);
+  Start(std::move(senders), 1, {"webhook"});
+  notifier_->Start();
+  ASSERT_EQ(rx.WaitForRequests(1, 10s, "/hook").size(), 1u) << "the delivery never started";
+
+  const auto start = std::chrono::steady_clock::now();
+  notifier_->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "Stop waited for the hanging receiver";
+  auto rows = Rows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_FALSE(rows[0].delivered_at.has_value());
+  EXPECT_FALSE(rows[0].failed_at.has_value());
+  EXPECT_FALSE(rows[0].lease_owner.has_value()) << "the row must not wait for its lease to expire";
+  EXPECT_LE(rows[0].next_attempt_at, clock_.Now());
+  EXPECT_NE(rows[0].last_error.value_or("").find("interrupted"), std::string::npos);
+  EXPECT_EQ(Count(logs_, "notification channel failing"), 0u) << "a shutdown is not a channel failure";
+
+  // The next notifier (a restart) delivers it once the receiver answers.
+  hang.times = 0;
+  rx.SetBehaviour(hang);
+  Senders again;
+  again["webhook"] = Webhook(rx.url("/hook"), 20s);
+  NotifierOptions o;
+  o.owner = "restarted";
+  o.clock = &clock_;
+  Notifier restarted(store_, std::move(again), o);
+  EXPECT_EQ(restarted.RunOnce(), 1);
+  rows = Rows();
+  EXPECT_TRUE(rows[0].delivered_at.has_value());
+}
+
 }  // namespace
 }  // namespace steward
