@@ -35,6 +35,16 @@ std::unique_ptr<notify::Sender> Webhook(const std::string& url, Micros timeout =
   return notify::MakeWebhookSender(c);
 }
 
+// Every request to /hook is answered 200, but only after `ms`.
+testing::Behaviour AnswersAfter(int ms) {
+  testing::Behaviour b;
+  b.path_prefix = "/hook";
+  b.status = 200;
+  b.times = -1;
+  b.delay_ms = ms;
+  return b;
+}
+
 size_t Count(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
   for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1))
@@ -141,11 +151,7 @@ TEST_F(BadReceiverTest, GarbageAnswersAreRetriedAndLoggedOncePerChannel) {
 
 TEST_F(BadReceiverTest, SlowReceiverTimesOutIsRetriedAndRecoveryIsLoggedOnce) {
   Receiver rx;
-  testing::Behaviour slow;
-  slow.path_prefix = "/hook";
-  slow.status = 200;
-  slow.times = -1;
-  slow.delay_ms = 4000;
+  testing::Behaviour slow = AnswersAfter(4000);
   rx.SetBehaviour(slow);
   Senders senders;
   senders["webhook"] = Webhook(rx.url("/hook"), 300ms);
@@ -213,11 +219,7 @@ TEST_F(BadReceiverTest, PlainHttpServerBehindAnHttpsUrlIsATlsErrorRetried) {
 // due again right away (for this node after a restart, or any other).
 TEST_F(BadReceiverTest, StopAbandonsAHangingDeliveryAndLeavesItDue) {
   Receiver rx;
-  testing::Behaviour hang;
-  hang.path_prefix = "/hook";
-  hang.status = 200;
-  hang.times = -1;
-  hang.delay_ms = 30000;
+  testing::Behaviour hang = AnswersAfter(30000);
   rx.SetBehaviour(hang);
   Senders senders;
   senders["webhook"] = Webhook(rx.url("/hook"), 20s);
