@@ -117,7 +117,7 @@ void SentryCron::Send(const Pending& p) {
       ", sentry_key=" +
           dsn_.key,
   };
-  auto r = notify::HttpPost(dsn_.envelope_url(), headers, envelope, c_.timeout);
+  auto r = notify::HttpPost(dsn_.envelope_url(), headers, envelope, c_.timeout, &aborting_);
   auto d = notify::ClassifyHttp(r, dsn_.scheme + "://" + dsn_.host + "/" + dsn_.project);
   if (d.ok) {
     std::lock_guard lock(mu_);
@@ -154,8 +154,10 @@ void SentryCron::Stop() {
     std::lock_guard lock(mu_);
     stop_ = true;
   }
+  aborting_ = true;
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  aborting_ = false;
 }
 
 int64_t SentryCron::sent() const {

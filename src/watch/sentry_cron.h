@@ -20,9 +20,11 @@
 // latest in_progress check-in.
 //
 // ScheduleObserver callbacks only enqueue (quick, any thread). Start/Stop
-// follow the loop contract; Stop drops what is still queued.
+// follow the loop contract; Stop drops what is still queued and abandons a
+// check-in in flight (a hanging Sentry cannot hold up a shutdown).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -78,6 +80,7 @@ class SentryCron final : public ScheduleObserver {
   std::map<int64_t, std::pair<std::string, std::chrono::steady_clock::time_point>> running_;
   int64_t sent_ = 0;
   bool stop_ = false;
+  std::atomic<bool> aborting_{false};  // set by Stop: a check-in in flight gives up
   std::thread thread_;
 };
 

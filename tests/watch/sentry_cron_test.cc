@@ -101,6 +101,35 @@ TEST(SentryCronTest, FiredAndFinishedJobsReportCheckInsInTheDocumentedFormat) {
   EXPECT_EQ(envs[2].payload["check_in_id"], std::string(32, '0'));
 }
 
+// A Sentry that hangs (30 s) cannot hold up a shutdown for the 20 s timeout.
+TEST(SentryCronTest, StopAbandonsACheckInInFlight) {
+  testing::TempDir dir;
+  auto store = testing::OpenSqliteStore(dir, "cron.db");
+  testing::Receiver rx;
+  testing::Behaviour hang;
+  hang.path_prefix = "/api/";
+  hang.status = 200;
+  hang.times = -1;
+  hang.delay_ms = 30000;
+  rx.SetBehaviour(hang);
+  notify::SentryConfig c;
+  c.dsn = "http://publickey@127.0.0.1:" + std::to_string(rx.port()) + "/42";
+  c.timeout = 20s;
+  auto cron = SentryCron::Create(store, c);
+  ASSERT_TRUE(cron.ok()) << cron.status().ToString();
+  (*cron)->Start();
+  ScheduleFireResult fired;
+  fired.name = "hourly";
+  fired.fire_times = {SystemClock().Now()};
+  fired.job_ids = {1};
+  (*cron)->OnScheduleFired(fired);
+  ASSERT_EQ(rx.WaitForRequests(1, 10s, "/api/42/envelope/").size(), 1u);
+  const auto start = std::chrono::steady_clock::now();
+  (*cron)->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "Stop waited for Sentry";
+  EXPECT_EQ((*cron)->sent(), 0);
+}
+
 TEST(SentryCronTest, SlugsAndBadDsn) {
   EXPECT_EQ(SentryMonitorSlug("Nightly Report!"), "nightly-report-");
   EXPECT_EQ(SentryMonitorSlug("db_backup-2"), "db_backup-2");
