@@ -22,11 +22,14 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure --timeout 900
 
-# Unit and store tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The in-process tests (core, stores, runtime, watch, HTTP server) under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+ASAN_TESTS = core_test store_test runtime_test watch_test server_test
+# ctest -R wants them as one alternation: "core_test|store_test|...".
 test-asan: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTEWARD_SANITIZE=ON $(CMAKE_FLAGS)
-	cmake --build build-asan -j$(JOBS) --target core_test store_test runtime_test
-	cd build-asan && ctest --output-on-failure -R '^(core_test|store_test|runtime_test)$$'
+	cmake --build build-asan -j$(JOBS) --target $(ASAN_TESTS)
+	cd build-asan && ctest --output-on-failure -R '^($(subst $(eval) ,|,$(strip $(ASAN_TESTS))))$$'
 
 bench: build
 	rm -f /tmp/steward-bench.db*
