@@ -8,7 +8,7 @@ PACKAGES=(
   clang clang-format clang-tidy libclang-rt-14-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
   libcurl4-openssl-dev libssl-dev
-  nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  nlohmann-json3-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libcpp-httplib-dev prometheus-cpp-dev libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   prometheus python3 python3-aiosmtpd procps yamllint openssl

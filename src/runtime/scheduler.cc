@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/log.h"
+#include "runtime/store_outage.h"
 
 namespace steward {
 
@@ -177,7 +178,10 @@ void Scheduler::Loop() {
       }
       options_.observer->OnLoopTick("scheduler");
     }
-    if (!st.ok()) log::Warn("scheduler: store call failed", {{"error", st.ToString()}});
+    if (!st.ok()) {
+      (StoreOutageLog::Failed("scheduler", st) ? log::Warn : log::Debug)("scheduler: store call failed",
+                                                                        {{"error", st.ToString()}});
+    }
     // A failing store is retried after max_sleep, not in a tight loop.
     Micros sleep = st.ok() ? SleepFor() : options_.max_sleep;
     std::unique_lock lock(mu_);

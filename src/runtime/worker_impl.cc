@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/log.h"
+#include "runtime/store_outage.h"
 
 namespace steward {
 
@@ -162,13 +163,15 @@ void WorkerImpl::Core::FetchLoop(Queue& q) {
     observer->OnLoopTick(q.fetcher_name);
     if (!claimed.ok()) {
       observer->OnStoreError(q.fetcher_name, claimed.status());
-      log::Warn("claim failed", {{"loop", q.fetcher_name}, {"error", claimed.status().ToString()}});
+      (StoreOutageLog::Failed(q.fetcher_name, claimed.status()) ? log::Warn : log::Debug)(
+          "claim failed", {{"loop", q.fetcher_name}, {"error", claimed.status().ToString()}});
       failing = true;
       std::unique_lock lock(q.mu);
       q.fetch_cv.wait_for(lock, backoff, [&] { return stopping.load(); });
       backoff = std::min<Micros>(backoff * 2, 5s);
       continue;
     }
+    StoreOutageLog::Succeeded();
     if (failing) {
       failing = false;
       backoff = 100ms;
@@ -370,9 +373,9 @@ void WorkerImpl::Core::CompleteLoop() {
         stopping_now = completer_stop;
       }
       if (transient && !(stopping_now && backoff > 2s)) {
-        log::Warn("recording outcomes failed; will retry",
-                  {{"loop", "completer"}, {"error", results.status().ToString()},
-                   {"jobs", batch.size()}});
+        (StoreOutageLog::Failed("completer", results.status()) ? log::Warn : log::Debug)(
+            "recording outcomes failed; will retry",
+            {{"loop", "completer"}, {"error", results.status().ToString()}, {"jobs", batch.size()}});
         {
           std::lock_guard lock(done_mu);
           done.insert(done.begin(), std::make_move_iterator(batch.begin()),
@@ -392,6 +395,7 @@ void WorkerImpl::Core::CompleteLoop() {
       continue;
     }
     backoff = 50ms;
+    StoreOutageLog::Succeeded();
     const auto& res = results.value();
     for (size_t i = 0; i < batch.size() && i < res.size(); ++i) {
       if (!res[i].applied) continue;
@@ -464,9 +468,11 @@ void WorkerImpl::Core::HeartbeatLoop() {
     auto cancels = store->JobExtendLeases(opts.worker_id, ids, now + opts.lease);
     if (!cancels.ok()) {
       observer->OnStoreError("heartbeat", cancels.status());
-      log::Warn("lease extension failed", {{"loop", "heartbeat"}, {"error", cancels.status().ToString()}});
+      (StoreOutageLog::Failed("heartbeat", cancels.status()) ? log::Warn : log::Debug)(
+          "lease extension failed", {{"loop", "heartbeat"}, {"error", cancels.status().ToString()}});
       continue;
     }
+    StoreOutageLog::Succeeded();
     std::lock_guard lock(running_mu);
     for (int64_t id : cancels.value()) {
       auto it = running.find(id);
@@ -493,7 +499,8 @@ void WorkerImpl::Core::MaintenanceLoop() {
       auto rescued = store->JobRescueExpired(JobRescueParams{.now = now});
       if (!rescued.ok()) {
         observer->OnStoreError("maintenance", rescued.status());
-        log::Warn("rescue failed", {{"loop", "maintenance"}, {"error", rescued.status().ToString()}});
+        (StoreOutageLog::Failed("maintenance", rescued.status()) ? log::Warn : log::Debug)(
+            "rescue failed", {{"loop", "maintenance"}, {"error", rescued.status().ToString()}});
         break;
       }
       if (rescued->empty()) break;
@@ -537,7 +544,8 @@ void WorkerImpl::Core::ReleaseIds(const std::vector<int64_t>& ids) {
       log::Info("handed back jobs on shutdown", {{"jobs", r.value()}});
       return;
     }
-    log::Warn("release failed", {{"error", r.status().ToString()}});
+    (StoreOutageLog::Failed("release", r.status()) ? log::Warn : log::Debug)(
+        "release failed", {{"error", r.status().ToString()}});
     std::this_thread::sleep_for(100ms * (attempt + 1));
   }
   // The leases expire and the rescuer returns them: a retry, not a loss.

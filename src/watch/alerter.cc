@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/log.h"
+#include "runtime/store_outage.h"
 
 namespace steward {
 
@@ -337,7 +338,8 @@ void Alerter::Evaluate() {
     auto written = digest_->Tick(*store_, options_.channels, now);
     if (!written.ok()) {
       if (written.status().code() == StatusCode::kUnavailable) OnStoreError(kLoopName, written.status());
-      log::Warn("daily digest not written; will retry", {{"error", written.status().ToString()}});
+      (StoreOutageLog::Failed("alerter", written.status()) ? log::Warn : log::Debug)(
+          "daily digest not written; will retry", {{"error", written.status().ToString()}});
     } else if (*written > 0) {
       log::Info("daily digest enqueued", {{"rows", *written}});
       if (options_.on_enqueued) options_.on_enqueued();

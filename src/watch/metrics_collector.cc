@@ -1,6 +1,7 @@
 #include "watch/metrics_collector.h"
 
 #include "core/log.h"
+#include "runtime/store_outage.h"
 
 namespace steward {
 
@@ -34,21 +35,25 @@ void MetricsCollector::CollectOnce() {
   Status ping = store_->Ping();
   bool up = ping.ok();
   if (up) {
+    StoreOutageLog::Succeeded();
     auto stats = store_->QueueStatsAll(options_.clock->Now());
     if (stats.ok()) {
       metrics_->SetQueueStats(*stats);
     } else {
       up = false;
-      log::Warn("metrics: queue stats failed", {{"error", stats.status().ToString()}});
+      (StoreOutageLog::Failed("metrics", stats.status()) ? log::Warn : log::Debug)(
+          "metrics: queue stats failed", {{"error", stats.status().ToString()}});
     }
     auto checks = store_->CheckList();
     if (checks.ok()) {
       metrics_->SetChecks(*checks);
     } else {
-      log::Warn("metrics: listing checks failed", {{"error", checks.status().ToString()}});
+      (StoreOutageLog::Failed("metrics", checks.status()) ? log::Warn : log::Debug)(
+          "metrics: listing checks failed", {{"error", checks.status().ToString()}});
     }
   } else {
-    log::Warn("metrics: database ping failed", {{"error", ping.ToString()}});
+    (StoreOutageLog::Failed("metrics", ping) ? log::Warn : log::Debug)("metrics: database ping failed",
+                                                                      {{"error", ping.ToString()}});
   }
   metrics_->SetStoreUp(up);
   if (options_.pool_stats) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "store/store.h"
+#include "process/ledger.h"
 #include "support/pg_admin.h"
 #include "support/pg_harness.h"
 #include "support/subprocess.h"
@@ -38,26 +39,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int kJobs = 20000;
 constexpr int kNodes = 3;
 
-struct Ledger {
-  std::map<int64_t, int> starts, dones;
-  std::map<std::string, int> starts_by_node;
-};
-
-Ledger ReadLedger(const std::string& path) {
-  Ledger l;
-  std::istringstream in(ReadFile(path));
-  std::string word, node;
-  int64_t id = 0;
-  while (in >> word >> id >> node) {
-    if (word == "start") {
-      ++l.starts[id];
-      ++l.starts_by_node[node];
-    }
-    if (word == "done") ++l.dones[id];
-  }
-  return l;
-}
-
 // Job ids selected by sql (its first column).
 std::set<int64_t> Ids(PgAdmin& db, const std::string& sql) {
   std::set<int64_t> out;
@@ -70,18 +51,7 @@ class MultiNodeTest : public ::testing::Test {
   void SetUp() override {
     url_ = PostgresFreshDatabaseUrl();
     ledger_ = dir_.File("ledger.txt");
-    auto store = OpenStore(url_);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    ASSERT_TRUE((*store)->Migrate().ok());
-    // Up front, in batches, before any node starts.
-    std::vector<NewJob> batch(1000);
-    for (auto& j : batch) j.kind = "ledger";
-    for (int i = 0; i < kJobs; i += static_cast<int>(batch.size())) {
-      auto r = (*store)->JobInsertMany(batch, SystemClock().Now());
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
-      for (const auto& ins : *r) inserted_.insert(ins.id);
-    }
-    ASSERT_EQ(static_cast<int>(inserted_.size()), kJobs);
+    ASSERT_NO_FATAL_FAILURE(SeedLedgerJobs(url_, kJobs, &inserted_));
     db_ = std::make_unique<PgAdmin>(url_);
   }
 
@@ -100,8 +70,7 @@ class MultiNodeTest : public ::testing::Test {
       << "shutdown_grace = \"5s\"\n"
       << "[queues.default]\nconcurrency = 32\n"
       << "[kinds.ledger]\ntype = \"exec\"\n"
-      << "command = [\"/bin/sh\", \"-c\", \"echo start $STEWARD_JOB_ID " << Node(n) << " >> "
-      << ledger_ << "; echo done $STEWARD_JOB_ID " << Node(n) << " >> " << ledger_ << "\"]\n";
+      << "command = [\"/bin/sh\", \"-c\", \"" << LedgerCommand(ledger_, Node(n)) << "\"]\n";
     return path;
   }
 

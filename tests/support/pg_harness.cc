@@ -34,6 +34,7 @@ struct Cluster {
   std::string error;
   fs::path dir;
   int port = 0;
+  std::string start_command;  // pg_ctl start with this cluster's options
   std::atomic<int> next_db{0};
 };
 
@@ -173,6 +174,7 @@ void StartCluster(Cluster& c) {
     if (RunAsPostgres(start) == 0) {
       c.port = port;
       c.ok = true;
+      c.start_command = start;
       return;
     }
   }
@@ -219,6 +221,21 @@ std::string PostgresFreshDatabaseUrl() {
   PQclear(r);
   PQfinish(conn);
   return ok ? UrlFor(c, name) : kBrokenUrl;
+}
+
+bool PostgresStopServer() {
+  if (!EnsureCluster()) return false;
+  Cluster& c = TheCluster();
+  // fast: every session is told "terminating connection due to administrator
+  // command" and the server stops, as in a failover or a restart.
+  return RunAsPostgres(std::string(kPostgresBinDir) + "/pg_ctl stop -m fast -w -t 60 -D " +
+                       (c.dir / "data").string() + " >>" + (c.dir / "pg_ctl.log").string() +
+                       " 2>&1") == 0;
+}
+
+bool PostgresStartServer() {
+  if (!EnsureCluster()) return false;
+  return RunAsPostgres(TheCluster().start_command) == 0;
 }
 
 }  // namespace steward::testing

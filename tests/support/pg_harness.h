@@ -24,6 +24,13 @@ std::string PostgresFreshDatabaseUrl();
 // (pg_stat_activity, pg_terminate_backend, CREATE DATABASE).
 std::string PostgresAdminUrl();
 
+// An outage of the whole server, for tests of what clients do meanwhile:
+// Stop disconnects every session and stops it; Start brings it back on the
+// same port with the same data. Both return false on failure (and the test
+// should fail: later tests in the process need the server).
+bool PostgresStopServer();
+bool PostgresStartServer();
+
 // Where the server binaries are looked for.
 inline constexpr const char* kPostgresBinDir = "/usr/lib/postgresql/15/bin";
 

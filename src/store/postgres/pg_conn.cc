@@ -1,9 +1,9 @@
 #include "store/postgres/pg_conn.h"
 
-#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 
+#include "core/log.h"
 #include "store/postgres/pg_errors.h"
 
 namespace steward::pg {
@@ -109,9 +109,9 @@ void InstallNoticeLogger(PGconn* conn) {
           if (c == '\n' || c == '\t') c = ' ';
         }
         if (m.rfind("NOTICE:", 0) == 0 || m.rfind("DEBUG:", 0) == 0 || m.rfind("INFO:", 0) == 0) {
-          spdlog::debug("PostgreSQL: {}", m);
+          log::Debug("PostgreSQL notice", {{"message", m}});
         } else {
-          spdlog::warn("PostgreSQL: {}", m);
+          log::Warn("PostgreSQL notice", {{"message", m}});
         }
       },
       nullptr);

@@ -79,7 +79,7 @@ Timestamp GetTime(const PGresult* r, int row, int col);  // int8 micros column
 std::optional<Timestamp> GetOptTime(const PGresult* r, int row, int col);
 
 // Routes the connection's notices (NOTICE/WARNING from the server, and the
-// FATAL a terminated session receives) to spdlog instead of libpq's default
+// FATAL a terminated session receives) to core/log instead of libpq's default
 // of printing to stderr: at debug level for notices, warn for the rest.
 void InstallNoticeLogger(PGconn* conn);
 

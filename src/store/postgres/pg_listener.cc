@@ -2,7 +2,6 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
-#include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <cstdint>
 
 #include "store/postgres/pg_conn.h"
+#include "core/log.h"
 #include "store/postgres/pg_errors.h"
 
 namespace steward::pg {
@@ -56,6 +56,16 @@ bool PgListener::SleepOrStop(Micros d) {
 void PgListener::Run() {
   Micros backoff = std::chrono::milliseconds(100);
   const Micros max_backoff = std::chrono::seconds(10);
+  // An outage is logged once when it starts and once when it ends, not on
+  // every reconnect attempt.
+  int failed_attempts = 0;
+  auto connect_failed = [&](const std::string& why) {
+    if (failed_attempts++ == 0) {
+      log::Warn("PostgreSQL listener cannot listen; polling until it can", {{"error", why}});
+    } else {
+      log::Debug("PostgreSQL listener reconnect failed", {{"error", why}, {"attempt", failed_attempts}});
+    }
+  };
   for (;;) {
     {
       std::lock_guard lock(mu_);
@@ -70,10 +80,9 @@ void PgListener::Run() {
       InstallNoticeLogger(conn);
       auto r = Exec(conn, "LISTEN", listen_sql.c_str());
       ok = r.ok();
-      if (!ok) spdlog::warn("PostgreSQL listener: {}", r.status().ToString());
+      if (!ok) connect_failed(r.status().ToString());
     } else {
-      spdlog::warn("PostgreSQL listener: {}",
-                   StatusFromConnectFailure(conn, "connecting").ToString());
+      connect_failed(StatusFromConnectFailure(conn, "connecting").ToString());
     }
     if (!ok) {
       PQfinish(conn);
@@ -82,6 +91,10 @@ void PgListener::Run() {
       continue;
     }
     backoff = std::chrono::milliseconds(100);
+    if (failed_attempts > 0) {
+      log::Info("PostgreSQL listener listening again", {{"failed_attempts", failed_attempts}});
+      failed_attempts = 0;
+    }
     ++connects_;
     {
       std::lock_guard lock(mu_);
@@ -101,8 +114,9 @@ void PgListener::Run() {
       if (stop) break;
       if (n <= 0 || !(fds[0].revents & (POLLIN | POLLERR | POLLHUP))) continue;
       if (PQconsumeInput(conn) == 0) {
-        spdlog::warn("PostgreSQL listener: {}; reconnecting",
-                     StatusFromResult(nullptr, conn, "connection lost").message());
+        // Counts as the outage's first failure: the reconnects that follow
+        // are debug lines until one succeeds.
+        connect_failed(StatusFromResult(nullptr, conn, "connection lost").message());
         break;
       }
       while (PGnotify* note = PQnotifies(conn)) {

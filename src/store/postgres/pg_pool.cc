@@ -1,11 +1,11 @@
 #include "store/postgres/pg_pool.h"
 
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <utility>
 
 #include "store/postgres/pg_conn.h"
+#include "core/log.h"
 #include "store/postgres/pg_errors.h"
 
 namespace steward::pg {
@@ -85,7 +85,7 @@ PgPool::~PgPool() {
   if (!in_use_.empty()) {
     // A PooledConn outlived its pool: a bug in the caller. Close anyway so
     // the server is not left with orphaned sessions.
-    spdlog::error("PgPool destroyed with {} connection(s) still lent out", in_use_.size());
+    log::Error("PgPool destroyed with connections still lent out", {{"in_use", in_use_.size()}});
     for (auto* slot : in_use_) {
       PQfinish(slot->conn);
       slot->conn = nullptr;
@@ -262,7 +262,7 @@ void PgPool::ReportLeakLocked(PooledConn::Slot* slot, Clock::time_point now) {
                       slot->label + "\" (leak threshold " +
                       std::to_string(duration_cast<milliseconds>(options_.leak_threshold).count()) +
                       " ms)";
-  spdlog::warn("possible connection leak: {}", last_leak_report_);
+  log::Warn("possible connection leak", {{"holder", slot->label}, {"held_ms", held}, {"report", last_leak_report_}});
 }
 
 void PgPool::Maintain() {

@@ -19,7 +19,7 @@
 //  * Idle connections are closed after `idle_timeout`, every connection after
 //    `max_lifetime` (checked when idle; a lent connection is never closed
 //    under its holder).
-//  * Leak detection: a background thread reports (spdlog warning, counter,
+//  * Leak detection: a background thread reports (a structured log warning, counter,
 //    LastLeakReport()) each lease held longer than `leak_threshold`, naming
 //    the label given to Acquire(). A leak is reported once per lease.
 //

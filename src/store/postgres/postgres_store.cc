@@ -2,13 +2,13 @@
 // and the small calls. Job and queue operations are in postgres_jobs.cc.
 #include "store/postgres/postgres_store.h"
 
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
 #include <string_view>
 
 #include "store/postgres/pg_conn.h"
+#include "core/log.h"
 #include "store/postgres/pg_errors.h"
 #include "store/postgres/pg_listener.h"
 
@@ -139,7 +139,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(PostgresOptions optio
   // Wait briefly so that commits after Open() returns are heard; if the
   // listener is slow, the runtime's poll fallback still finds the jobs.
   if (!store->listener_->WaitUntilListening(std::chrono::seconds(5))) {
-    spdlog::warn("PostgreSQL listener not connected yet; relying on polling until it is");
+    log::Warn("PostgreSQL listener not connected yet; relying on polling until it is");
   }
   return store;
 }
@@ -231,8 +231,8 @@ Status PostgresStore::Migrate() {
   }
   STEWARD_ASSIGN_OR_RETURN(auto commit, Exec(c, "committing migrations", "COMMIT"));
   if (!pending.empty()) {
-    spdlog::info("PostgreSQL schema \"{}\" migrated from version {} to {}", schema, applied,
-                 pending.back().version);
+    log::Info("PostgreSQL schema migrated",
+              {{"schema", schema}, {"from_version", applied}, {"to_version", pending.back().version}});
   }
   return Status::Ok();
 }
