@@ -185,6 +185,11 @@ class AlertStore {
   virtual Result<bool> OutboxMarkFailed(int64_t id, const std::string& owner, Timestamp now,
                                         Timestamp next_attempt_at, const std::string& error,
                                         bool permanent) = 0;
+  // Gives back leased rows that were never attempted (the notifier is
+  // stopping): unleased and claimable at once, the claim's attempt undone,
+  // last_error untouched. Rows `owner` does not lease are left alone.
+  // Returns how many were released.
+  virtual Result<int> OutboxRelease(std::span<const int64_t> ids, const std::string& owner) = 0;
   // Oldest first.
   virtual Result<std::vector<OutboxRow>> OutboxList(const OutboxListParams& p) = 0;
   // Retention: deletes delivered or failed rows older than `before`.

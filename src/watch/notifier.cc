@@ -87,7 +87,7 @@ int Notifier::RunOnce() {
     if (done[i]) continue;
     {
       std::lock_guard lock(mu_);
-      if (stop_) break;  // unfinished rows stay leased and are re-claimed later
+      if (stop_) break;  // the untried rows are given back below
     }
     done[i] = true;
     // `rows` may grow below (top-up claim): `row` is not used past that point.
@@ -159,6 +159,13 @@ int Notifier::RunOnce() {
     // Each row of the message is recorded once, with the message's outcome.
     for (size_t g : group) delivered += Record(ch, rows[g], r) ? 1 : 0;
   }
+  // Stopping: rows claimed but never tried go back at once, so another node
+  // (or this one after a restart) need not wait for their lease to expire.
+  std::vector<int64_t> untried;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!done[i]) untried.push_back(rows[i].id);
+  }
+  if (!untried.empty()) (void)store_->OutboxRelease(untried, options_.owner);
   if (Steady::now() - last_cleanup_ > std::chrono::hours(1)) {
     last_cleanup_ = Steady::now();
     (void)store_->OutboxDeleteFinished(now - options_.retention, 1000);

@@ -28,7 +28,8 @@
 // Start/Stop follow the loop contract: Stop without Start and a second Stop
 // are harmless; Stop returns once the thread has exited. A delivery in
 // flight is abandoned within about a second (a hanging receiver cannot hold
-// up a shutdown for its timeout) and its rows are due again at once. Ticks
+// up a shutdown for its timeout) and its rows are due again at once; rows
+// claimed but not yet tried are released (AlertStore::OutboxRelease). Ticks
 // loop "notifier" into the observer each round.
 #pragma once
 

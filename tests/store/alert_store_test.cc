@@ -189,6 +189,35 @@ TEST_P(AlertStoreTest, ClaimLeasesDeliverAndRetry) {
   EXPECT_TRUE(pending->empty());
 }
 
+TEST_P(AlertStoreTest, ReleaseGivesUntriedRowsBackAtOnce) {
+  ASSERT_OK(store().AlertUpsert(Fire("a", At(0))));
+  ASSERT_OK(store().AlertUpsert(Fire("b", At(0))));
+  auto rows = ClaimRows("n1", At(1));
+  ASSERT_EQ(rows.size(), 4u);
+  ASSERT_OK(store().OutboxMarkFailed(rows[3].id, "n1", At(2), At(2), "HTTP 503", false));
+  // Only the holder's unfinished rows: not another owner's, not a finished one.
+  std::vector<int64_t> ids = {rows[0].id, rows[1].id, rows[3].id};
+  auto none = store().OutboxRelease(ids, "n2");
+  ASSERT_OK(none);
+  EXPECT_EQ(*none, 0);
+  auto released = store().OutboxRelease(ids, "n1");
+  ASSERT_OK(released);
+  EXPECT_EQ(*released, 2);  // rows[3] was already given back
+  auto empty = store().OutboxRelease({}, "n1");
+  ASSERT_OK(empty);
+  EXPECT_EQ(*empty, 0);
+  // Claimable at once, by anyone, with the attempt undone; rows[2] is still
+  // leased to n1.
+  auto again = ClaimRows("n2", At(2));
+  std::vector<int64_t> got;
+  for (const auto& r : again) got.push_back(r.id);
+  EXPECT_THAT(got, ::testing::UnorderedElementsAre(rows[0].id, rows[1].id, rows[3].id));
+  for (const auto& r : again) {
+    EXPECT_EQ(r.attempts, r.id == rows[3].id ? 2 : 1) << r.id;
+    EXPECT_EQ(r.last_error.has_value(), r.id == rows[3].id) << r.id;
+  }
+}
+
 TEST_P(AlertStoreTest, RowsOfOneAlertAreHandedOutInOrderPerChannel) {
   AlertUpsertParams p = Fire("fp", At(0));
   p.channels = {"slack"};

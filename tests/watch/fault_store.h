@@ -134,6 +134,9 @@ class FaultStore final : public Store {
                                 bool permanent) override {
     return inner_->OutboxMarkFailed(id, owner, now, next_attempt_at, error, permanent);
   }
+  Result<int> OutboxRelease(std::span<const int64_t> ids, const std::string& owner) override {
+    return inner_->OutboxRelease(ids, owner);
+  }
   Result<std::vector<OutboxRow>> OutboxList(const OutboxListParams& p) override {
     return inner_->OutboxList(p);
   }

@@ -223,7 +223,7 @@ TEST_F(BadReceiverTest, StopAbandonsAHangingDeliveryAndLeavesItDue) {
   rx.SetBehaviour(hang);
   Senders senders;
   senders["webhook"] = Webhook(rx.url("/hook"), 20s);
-  Start(std::move(senders), 1, {"webhook"});
+  Start(std::move(senders), 2, {"webhook"});  // both claimed in one batch
   notifier_->Start();
   ASSERT_EQ(rx.WaitForRequests(1, 10s, "/hook").size(), 1u) << "the delivery never started";
 
@@ -231,12 +231,19 @@ TEST_F(BadReceiverTest, StopAbandonsAHangingDeliveryAndLeavesItDue) {
   notifier_->Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "Stop waited for the hanging receiver";
   auto rows = Rows();
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_FALSE(rows[0].delivered_at.has_value());
-  EXPECT_FALSE(rows[0].failed_at.has_value());
-  EXPECT_FALSE(rows[0].lease_owner.has_value()) << "the row must not wait for its lease to expire";
-  EXPECT_LE(rows[0].next_attempt_at, clock_.Now());
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& row : rows) {
+    EXPECT_FALSE(row.delivered_at.has_value());
+    EXPECT_FALSE(row.failed_at.has_value());
+    EXPECT_FALSE(row.lease_owner.has_value()) << "row " << row.id << " must not wait for its lease to expire";
+    EXPECT_LE(row.next_attempt_at, clock_.Now());
+  }
+  // The one in flight was attempted and says why it stopped; the other was
+  // never tried: released with its attempt undone.
+  EXPECT_EQ(rows[0].attempts, 1);
   EXPECT_NE(rows[0].last_error.value_or("").find("interrupted"), std::string::npos);
+  EXPECT_EQ(rows[1].attempts, 0);
+  EXPECT_FALSE(rows[1].last_error.has_value());
   EXPECT_EQ(Count(logs_, "notification channel failing"), 0u) << "a shutdown is not a channel failure";
 
   // The next notifier (a restart) delivers it once the receiver answers.
@@ -248,9 +255,10 @@ TEST_F(BadReceiverTest, StopAbandonsAHangingDeliveryAndLeavesItDue) {
   o.owner = "restarted";
   o.clock = &clock_;
   Notifier restarted(store_, std::move(again), o);
-  EXPECT_EQ(restarted.RunOnce(), 1);
+  EXPECT_EQ(restarted.RunOnce(), 2);
   rows = Rows();
   EXPECT_TRUE(rows[0].delivered_at.has_value());
+  EXPECT_TRUE(rows[1].delivered_at.has_value());
 }
 
 }  // namespace

@@ -288,6 +288,19 @@ Result<bool> PostgresStore::OutboxMarkFailed(int64_t id, const std::string& owne
   return std::string(PQcmdTuples(r.get())) == "1";
 }
 
+Result<int> PostgresStore::OutboxRelease(std::span<const int64_t> ids, const std::string& owner) {
+  if (ids.empty()) return 0;
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("OutboxRelease"));
+  STEWARD_ASSIGN_OR_RETURN(
+      auto r, Exec(conn.get(), "releasing notifications",
+                   "UPDATE alert_outbox SET lease_owner = NULL, lease_until = NULL, "
+                   "attempts = greatest(attempts - 1, 0) "
+                   "WHERE id = ANY($1::int8[]) AND lease_owner = $2 AND delivered_at IS NULL "
+                   "AND failed_at IS NULL",
+                   Params().Add(pg::IntArray(ids)).Add(owner)));
+  return std::stoi(PQcmdTuples(r.get()));
+}
+
 Result<std::vector<OutboxRow>> PostgresStore::OutboxList(const OutboxListParams& p) {
   const std::string sql = std::string("SELECT ") + kOutboxColumns +
                           " FROM alert_outbox o LEFT JOIN alerts a ON a.id = o.alert_id "

@@ -94,6 +94,7 @@ class PostgresStore final : public Store {
                                 const std::string& payload_json, Timestamp now) override;
   Result<std::vector<OutboxRow>> OutboxClaim(const OutboxClaimParams& p) override;
   Result<bool> OutboxMarkDelivered(int64_t id, const std::string& owner, Timestamp now) override;
+  Result<int> OutboxRelease(std::span<const int64_t> ids, const std::string& owner) override;
   Result<bool> OutboxMarkFailed(int64_t id, const std::string& owner, Timestamp now,
                                 Timestamp next_attempt_at, const std::string& error,
                                 bool permanent) override;

@@ -325,6 +325,28 @@ Result<bool> SqliteStore::OutboxMarkFailed(int64_t id, const std::string& owner,
   return sqlite3_changes(writer_->db()) == 1;
 }
 
+Result<int> SqliteStore::OutboxRelease(std::span<const int64_t> ids, const std::string& owner) {
+  if (ids.empty()) return 0;
+  std::lock_guard lock(writer_->mu());
+  Txn txn(*writer_, Txn::Mode::kWrite);
+  STEWARD_RETURN_IF_ERROR(txn.Begin());
+  int released = 0;
+  for (int64_t id : ids) {
+    STEWARD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * raw,
+        writer_->Prepare("UPDATE alert_outbox SET lease_owner = NULL, lease_until = NULL, "
+                         "attempts = max(attempts - 1, 0) "
+                         "WHERE id = ?1 AND lease_owner = ?2 AND delivered_at IS NULL AND failed_at IS NULL"));
+    Stmt s(*writer_, raw);
+    s.Bind(1, id);
+    s.Bind(2, owner);
+    STEWARD_RETURN_IF_ERROR(s.Run("release notification"));
+    released += sqlite3_changes(writer_->db());
+  }
+  STEWARD_RETURN_IF_ERROR(txn.Commit());
+  return released;
+}
+
 Result<std::vector<OutboxRow>> SqliteStore::OutboxList(const OutboxListParams& p) {
   static const std::string sql =
       std::string(kOutboxSelect) +
