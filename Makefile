@@ -16,7 +16,9 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+# Only the daemon: a newcomer should not wait for every test to compile.
+run: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j$(JOBS) --target steward
 	$(BUILD)/src/steward serve --demo
 
 test: build

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <string>
 
+#include "support/test_time.h"
+
 namespace steward {
 namespace {
 
@@ -15,24 +17,7 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-// "2026-01-01T00:00:00Z" or with a fraction "...:00.5Z". (date::parse trips
-// GCC 12's -Wmaybe-uninitialized inside date.h, hence by hand.)
-Timestamp T(const std::string& rfc3339) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, n = 0;
-  int fields = std::sscanf(rfc3339.c_str(), "%d-%d-%dT%d:%d:%d%n", &y, &mo, &d, &h, &mi, &se, &n);
-  EXPECT_EQ(fields, 6) << rfc3339;
-  int64_t frac = 0;
-  int digits = 0;
-  if (n < static_cast<int>(rfc3339.size()) && rfc3339[n] == '.') {
-    for (size_t i = n + 1; i < rfc3339.size() && std::isdigit(static_cast<unsigned char>(rfc3339[i])); ++i) {
-      frac = frac * 10 + (rfc3339[i] - '0');
-      ++digits;
-    }
-  }
-  for (; digits < 6; ++digits) frac *= 10;
-  return Timestamp(date::sys_days(date::year{y} / mo / d)) + std::chrono::hours(h) +
-         std::chrono::minutes(mi) + std::chrono::seconds(se) + Micros(frac);
-}
+using steward::testing::T;
 
 CronSchedule MustParse(std::string_view expr, std::string_view tz = "UTC") {
   Result<CronSchedule> r = CronSchedule::Parse(expr, tz);

@@ -12,7 +12,7 @@ namespace steward::testing {
 
 BadPeer::BadPeer(Mode mode) : mode_(mode) {
   const std::string script =
-      (std::filesystem::path(__FILE__).parent_path() / "bad_peer.py").string();
+      (std::filesystem::path(STEWARD_SOURCE_DIR) / "tests/support/bad_peer.py").string();
   std::vector<std::string> argv = {
       "/usr/bin/python3", script, mode == Mode::kGarbage ? "garbage" : "tls", dir_.path().string()};
   if (mode == Mode::kTlsSelfSigned) {

@@ -88,7 +88,7 @@ std::string ReceivedMail::Body() const {
 }
 
 SmtpSink::SmtpSink() {
-  const std::string script_dir = std::filesystem::path(__FILE__).parent_path().string();
+  const std::string script_dir = (std::filesystem::path(STEWARD_SOURCE_DIR) / "tests/support").string();
   for (int tries = 0; tries < 3 && !process_; ++tries) {
     port_ = FreePort();
     auto p = std::make_unique<Subprocess>(

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "steward/worker.h"
+#include "support/eventually.h"
 #include "support/temp_dir.h"
 #include "watch/fault_store.h"
 
@@ -15,6 +16,7 @@ namespace steward {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Eventually;
 using testing::FaultStore;
 
 class HealthTest : public ::testing::Test {
@@ -27,16 +29,6 @@ class HealthTest : public ::testing::Test {
     fault_ = std::make_shared<FaultStore>(real_);
   }
 
-  // Polls `pred` until true or the deadline passes.
-  template <typename F>
-  bool Eventually(F pred, std::chrono::milliseconds timeout = 10s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return pred();
-  }
 
   testing::TempDir dir_;
   std::shared_ptr<Store> real_;

@@ -285,7 +285,7 @@ TEST_F(MetricsTest, CheckStatesAreExportedAndVanishWithTheirCheck) {
 // exports: a renamed metric would otherwise silently disable an alert.
 TEST_F(MetricsTest, EveryMetricTheAlertingRulesUseIsExported) {
   const std::string rules_path =
-      (std::filesystem::path(__FILE__).parent_path() / "../../deploy/prometheus/steward-rules.yaml").string();
+      (std::filesystem::path(STEWARD_SOURCE_DIR) / "deploy/prometheus/steward-rules.yaml").string();
   std::ifstream in(rules_path);
   ASSERT_TRUE(in.good()) << rules_path;
   const std::string rules((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
