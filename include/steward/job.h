@@ -6,8 +6,11 @@
 //   running --> completed                      (handler succeeded)
 //   running --> retryable --(run_at)--> running (failed, attempts left)
 //   running --> discarded                      (attempts exhausted, or permanent)
-//   running --> scheduled                      (snoozed; the attempt is not counted,
-//                                               or handed back on graceful shutdown)
+//   running --> scheduled                      (snoozed; the attempt is not counted)
+//   running --> available                      (handed back on graceful shutdown, or
+//                                               to `cancelled` if a cancel was requested;
+//                                               the attempt is not counted)
+//   running --> retryable|discarded            (lease expired: its worker was lost)
 //   scheduled|available|retryable|running --> cancelled   (by a person or the API)
 //   discarded|cancelled|completed --(retry)--> available   (by a person)
 //
