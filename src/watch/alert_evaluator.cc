@@ -41,8 +41,9 @@ void AlertEvaluator::Evaluate() {
   const Timestamp now = clock_.Now();
   // db_unreachable: fires once per outage; the write waits for the database.
   if (rules_.db_unreachable) {
-    if (auto detail = events_.DbUnreachableDue(now, rules_.db_unreachable_after)) {
-      events_.Fire("db_unreachable", {}, "Database unreachable", *detail);
+    if (auto outage = events_.DbUnreachableDue(now, rules_.db_unreachable_after)) {
+      events_.Fire("db_unreachable", {}, "Database unreachable", outage->detail, std::nullopt, 1,
+                   "error", outage->since);
     }
   }
   // Queue lag, from the same numbers the metrics use.

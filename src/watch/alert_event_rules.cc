@@ -30,7 +30,7 @@ AlertLabels AlertEventRules::Capped(const AlertLabels& labels) {
 void AlertEventRules::Fire(const std::string& rule, const AlertLabels& labels,
                            const std::string& summary, const std::string& detail,
                            std::optional<int64_t> job_id, int64_t count,
-                           const std::string& severity) {
+                           const std::string& severity, std::optional<Timestamp> at) {
   const AlertLabels capped = Capped(labels);
   AlertChange change;
   change.count = count;
@@ -40,6 +40,7 @@ void AlertEventRules::Fire(const std::string& rule, const AlertLabels& labels,
   change.summary = summary;
   change.detail = detail;
   change.job_id = job_id;
+  change.occurred_at = at.value_or(clock_.Now());
   change.recorded = std::chrono::steady_clock::now();
   buffer_.Add(AlertFingerprint(rule, capped), std::move(change));
 }
@@ -56,38 +57,58 @@ void AlertEventRules::Resolve(const std::string& rule, const AlertLabels& labels
 
 void AlertEventRules::OnJobFinished(const Job& job, JobState new_state, const AttemptError* error) {
   const std::string message = error ? error->message : std::string();
+  // The failure's own time: the alert may be written much later (group_wait,
+  // an outage), and "since" in the message must say when things went wrong.
+  const std::optional<Timestamp> at =
+      error && error->at != Timestamp{} ? std::optional<Timestamp>(error->at) : std::nullopt;
   if (new_state == JobState::kDiscarded && rules_.job_discarded) {
-    Fire("job_discarded", {{"kind", job.kind}}, "Jobs of kind " + job.kind + " discarded", message,
-         job.id);
+    // Which job, and the end of its error (where an exception's type and
+    // message are), so the message is useful without opening the dashboard.
+    const std::string tail = ErrorTail(message);
+    std::string detail = message;
+    if (error && !error->detail.empty()) detail += "\n" + error->detail;
+    Fire("job_discarded", {{"kind", job.kind}},
+         "Jobs of kind " + job.kind + " discarded (last: job " + std::to_string(job.id) + ")" +
+             (tail.empty() ? "" : ": " + tail),
+         detail, job.id, 1, "error", at);
   }
   // Discards have their own rule; counting them here too would send two
   // messages for one storm.
   const bool failed = error != nullptr && new_state == JobState::kRetryable;
   const bool succeeded = new_state == JobState::kCompleted;
   if (!failed && !succeeded) return;
-  if (rules_.kind_failure_ratio)
-    CheckFailureRatio(labels_.Apply("kind", job.kind), failed, job.id, message);
-  if (!rules_.kind_failing) return;
+  if (rules_.kind_failure_ratio) {
+    CheckFailureRatio(labels_.Apply("kind", job.kind), failed, job.id, message, at);
+  }
+  if (rules_.kind_failing) CheckConsecutiveFailures(job, failed, message, at);
+}
+
+void AlertEventRules::CheckConsecutiveFailures(const Job& job, bool failed,
+                                               const std::string& message,
+                                               std::optional<Timestamp> at) {
   int streak = 0;
-  bool was_failing = false;
+  bool was_failing = false, fire = false;
   {
     std::lock_guard lock(mu_);
     streak = streaks_.Record(job.kind, failed);
     was_failing = failing_kinds_.count(job.kind) > 0;
-    if (streak >= rules_.kind_failing_consecutive) failing_kinds_.insert(job.kind);
-    if (succeeded) failing_kinds_.erase(job.kind);
+    // An open kind_failure_ratio already speaks for this kind.
+    fire = streak >= rules_.kind_failing_consecutive && ratio_kinds_.count(job.kind) == 0;
+    if (fire) failing_kinds_.insert(job.kind);
+    if (!failed) failing_kinds_.erase(job.kind);
   }
-  if (streak >= rules_.kind_failing_consecutive) {
+  if (fire) {
     Fire("kind_failing", {{"kind", job.kind}},
          "Kind " + job.kind + " failing: " + std::to_string(streak) + " failed attempts in a row",
-         message, job.id, 1, "warning");
-  } else if (succeeded && was_failing) {
+         message, job.id, 1, "warning", at);
+  } else if (!failed && was_failing) {
     Resolve("kind_failing", {{"kind", job.kind}}, "a job of kind " + job.kind + " succeeded");
   }
 }
 
 void AlertEventRules::CheckFailureRatio(const std::string& kind, std::optional<bool> failed,
-                                        std::optional<int64_t> job_id, const std::string& message) {
+                                        std::optional<int64_t> job_id, const std::string& message,
+                                        std::optional<Timestamp> at) {
   const Timestamp now = clock_.Now();
   FailureWindow::Counts c;
   bool fire = false, resolve = false;
@@ -97,14 +118,18 @@ void AlertEventRules::CheckFailureRatio(const std::string& kind, std::optional<b
     c = ratio_window_.Get(kind, now);
     const bool above = c.attempts > 0 && c.ratio() >= rules_.failure_ratio;
     if (above && c.attempts >= rules_.failure_ratio_min_attempts) {
-      // Each failure while open is an occurrence (count, last_seen); the
-      // crossing itself opens the alert whatever the outcome.
-      const bool crossed = ratio_kinds_.insert(kind).second;
-      fire = crossed || failed.value_or(false);
-    } else if (!above && ratio_kinds_.erase(kind) > 0) {
+      ratio_above_.insert(kind);
+      // While kind_failing is open it speaks for the kind. Otherwise each
+      // failure while open is an occurrence (count, last_seen), and the
+      // opening itself fires whatever the outcome.
+      if (failing_kinds_.count(kind) == 0) {
+        const bool opened = ratio_kinds_.insert(kind).second;
+        fire = opened || failed.value_or(false);
+      }
+    } else if (!above && ratio_above_.erase(kind) > 0) {
       // Below the threshold, or no attempts left in the window. Too few
       // attempts at a high ratio keeps it open (not enough evidence).
-      resolve = true;
+      resolve = ratio_kinds_.erase(kind) > 0;
     }
   }
   const std::string window = HumanDuration(rules_.failure_ratio_window);
@@ -112,7 +137,7 @@ void AlertEventRules::CheckFailureRatio(const std::string& kind, std::optional<b
     Fire("kind_failure_ratio", {{"kind", kind}},
          "Kind " + kind + " failing: " + Percent(c.ratio()) + " of " + std::to_string(c.attempts) +
              " attempts failed in the last " + window,
-         message, job_id, 1, "warning");
+         message, job_id, 1, "warning", at);
   } else if (resolve) {
     Resolve("kind_failure_ratio", {{"kind", kind}},
             "failure ratio of kind " + kind + " down to " + Percent(c.ratio()) + " of " +
@@ -125,9 +150,11 @@ void AlertEventRules::RecheckFailureRatios() {
   std::vector<std::string> kinds;
   {
     std::lock_guard lock(mu_);
-    kinds.assign(ratio_kinds_.begin(), ratio_kinds_.end());
+    kinds.assign(ratio_above_.begin(), ratio_above_.end());
   }
-  for (const auto& kind : kinds) CheckFailureRatio(kind, std::nullopt, std::nullopt, "");
+  for (const auto& kind : kinds) {
+    CheckFailureRatio(kind, std::nullopt, std::nullopt, "", std::nullopt);
+  }
 }
 
 bool AlertEventRules::FailureRatioOpenHere(const std::string& kind) const {
@@ -172,28 +199,35 @@ void AlertEventRules::OnStoreRecovered() {
   if (resolve) Resolve("db_unreachable", {}, detail);
 }
 
-std::optional<std::string> AlertEventRules::DbUnreachableDue(Timestamp now, Micros after) {
+std::optional<AlertEventRules::DbOutage> AlertEventRules::DbUnreachableDue(Timestamp now,
+                                                                           Micros after) {
   std::lock_guard lock(mu_);
-  if (!store_down_since_ || db_alert_fired_ || now - *store_down_since_ < after)
+  if (!store_down_since_ || db_alert_fired_ || now - *store_down_since_ < after) {
     return std::nullopt;
+  }
   db_alert_fired_ = true;
-  return "unreachable since " + FormatTimestamp(*store_down_since_) + ": " + store_error_;
+  return DbOutage{*store_down_since_,
+                  "unreachable since " + FormatTimestamp(*store_down_since_) + ": " + store_error_};
 }
 
-void AlertEventRules::OnCheckDown(const std::string& name, const std::string& detail) {
+void AlertEventRules::OnCheckDown(const std::string& name, const std::string& detail,
+                                  std::optional<Timestamp> at) {
   if (!rules_.check_down) return;
-  Fire("check_down", {{"check", name}}, "Check " + name + " is late or down", detail);
+  Fire("check_down", {{"check", name}}, "Check " + name + " is late or down", detail, std::nullopt,
+       1, "error", at);
 }
 
 void AlertEventRules::OnCheckUp(const std::string& name) {
-  Resolve("check_down", {{"check", name}}, "check " + name + " is healthy again");
+  // Read after "RESOLVED": it says what is true now.
+  Resolve("check_down", {{"check", name}}, "check " + name + " is up again");
 }
 
 void AlertEventRules::OnCheckStateChanged(const CheckTransition& t) {
   if (t.to == CheckState::kDown) {
     std::string detail = t.reason.empty() ? std::string("down") : t.reason;
     if (t.schedule) detail = "schedule " + *t.schedule + ": " + detail;
-    OnCheckDown(t.name, detail);
+    OnCheckDown(t.name, detail,
+                t.at != Timestamp{} ? std::optional<Timestamp>(t.at) : std::nullopt);
   } else if (t.from == CheckState::kDown &&
              (t.to == CheckState::kUp || t.to == CheckState::kPaused)) {
     // A paused check is no longer expected to ping: its alert would never

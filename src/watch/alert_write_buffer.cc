@@ -19,6 +19,8 @@ void AlertWriteBuffer::Add(const std::string& fingerprint, AlertChange change) {
   if (!change.resolve && !changes.empty() && !changes.back().resolve) {
     AlertChange& last = changes.back();
     last.count += change.count;
+    // Events may be reported slightly out of order across threads.
+    last.occurred_at = std::min(last.occurred_at, change.occurred_at);
     if (!change.detail.empty()) last.detail = std::move(change.detail);
     if (!change.summary.empty()) last.summary = std::move(change.summary);
     if (change.job_id) last.job_id = change.job_id;
@@ -65,6 +67,7 @@ Status AlertWriteBuffer::Write(bool force) {
     p.summary = change.summary;
     p.detail = change.detail;
     p.job_id = change.job_id;
+    if (!change.resolve && change.occurred_at != Timestamp{}) p.occurred_at = change.occurred_at;
     p.count = std::max<int64_t>(change.count, 1);
     p.now = clock_->Now();
     p.repeat_interval = options_.repeat_interval;

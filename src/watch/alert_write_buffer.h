@@ -37,6 +37,10 @@ struct AlertChange {
   int64_t count = 0;  // occurrences merged into this change
   std::string rule, labels_json, severity, summary, detail;
   std::optional<int64_t> job_id;
+  // When the first occurrence merged into this change happened (a failure's
+  // own time): a newly opened alert's first_seen, so "since" in messages is
+  // when things went wrong, not when the buffer got to write.
+  Timestamp occurred_at{};
   // When the change was recorded; group_wait is measured from it.
   std::chrono::steady_clock::time_point recorded;
 };
