@@ -1,15 +1,15 @@
 #include "core/log.h"
 
+#include <date/date.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
-
-#include <date/date.h>
 
 namespace steward::log {
 
@@ -20,6 +20,7 @@ struct State {
   Level min_level = Level::kInfo;
   bool json = !isatty(STDOUT_FILENO);
   std::string* sink = nullptr;
+  std::function<std::chrono::steady_clock::time_point()> steady_now;  // tests; empty = steady_clock
   // Sampling of repeated warnings/errors: key = level + msg + first field.
   struct Seen {
     std::chrono::steady_clock::time_point window_start;
@@ -77,6 +78,12 @@ void SetSinkForTesting(std::string* sink) {
   s.seen.clear();
 }
 
+void SetSteadyNowForTesting(std::function<std::chrono::steady_clock::time_point()> now) {
+  auto& s = S();
+  std::lock_guard lock(s.mu);
+  s.steady_now = std::move(now);
+}
+
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
   auto& s = S();
   std::lock_guard lock(s.mu);
@@ -86,7 +93,7 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
     std::string key = std::string(LevelName(level)) + '\x1f' + std::string(msg);
     // The first field (e.g. kind or loop) distinguishes groups; ids do not.
     if (fields.size() > 0) key += '\x1f' + fields.begin()->value.dump();
-    auto now = std::chrono::steady_clock::now();
+    auto now = s.steady_now ? s.steady_now() : std::chrono::steady_clock::now();
     auto [it, inserted] = s.seen.try_emplace(key, State::Seen{now, 0});
     if (!inserted) {
       if (now - it->second.window_start < kSampleWindow) {

@@ -10,6 +10,8 @@
 // failure storm cannot flood the log.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -41,6 +43,10 @@ inline void Error(std::string_view msg, std::initializer_list<Field> f = {}) { W
 
 // Redirects output (tests); nullptr restores stdout. Not thread-safe with Write.
 void SetSinkForTesting(std::string* sink);
+// Replaces the clock repeated-message sampling is measured in (tests move
+// it past the sampling window instead of sleeping); empty restores
+// std::chrono::steady_clock. Not thread-safe with Write.
+void SetSteadyNowForTesting(std::function<std::chrono::steady_clock::time_point()> now);
 
 // A URL safe to log: the userinfo password and the values of query
 // parameters named password, token, secret or key (any case, also as a

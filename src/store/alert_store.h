@@ -59,6 +59,10 @@ struct AlertUpsertParams {
   std::optional<int64_t> job_id;
   int64_t count = 1;  // occurrences to add (>= 1); a batch of a storm in one call
   Timestamp now{};
+  // kFire: when the first of these occurrences happened, if before `now`
+  // (writes are batched and wait out outages). A newly opened alert's
+  // first_seen; unset = now.
+  std::optional<Timestamp> occurred_at;
   // An open alert that keeps firing is notified again (a reminder) once
   // this long has passed since its last notification.
   Micros repeat_interval = std::chrono::hours(4);

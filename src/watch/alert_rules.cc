@@ -32,6 +32,19 @@ std::string HumanDuration(Micros d) {
   return std::to_string(s / 3600) + "h" + std::to_string((s % 3600) / 60) + "m";
 }
 
+std::string ErrorTail(std::string_view error, size_t max_bytes) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!error.empty() && is_space(error.back())) error.remove_suffix(1);
+  const size_t newline = error.find_last_of('\n');
+  std::string_view line = newline == std::string_view::npos ? error : error.substr(newline + 1);
+  while (!line.empty() && is_space(line.front())) line.remove_prefix(1);
+  if (line.size() <= max_bytes) return std::string(line);
+  size_t start = line.size() - max_bytes;
+  // Forward to the start of a UTF-8 sequence (continuation bytes are 10xxxxxx).
+  while (start < line.size() && (static_cast<unsigned char>(line[start]) & 0xC0) == 0x80) ++start;
+  return "\xE2\x80\xA6" + std::string(line.substr(start));  // "…"
+}
+
 std::string LabelCap::Apply(const std::string& name, const std::string& value) {
   std::lock_guard lock(mu_);
   auto& seen = seen_[name];

@@ -22,6 +22,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -64,6 +65,11 @@ std::string AlertLabelsJson(const AlertLabels& labels);
 bool ResolvesWhenQuiet(const std::string& rule);
 // "7m12s", "3h0m", "45s".
 std::string HumanDuration(Micros d);
+// The part of an error a person needs first: its last non-empty line (an
+// exception's type and message end a stack trace), cut to its last
+// `max_bytes` bytes (on a UTF-8 boundary, led by "…") when longer.
+inline constexpr size_t kErrorTailBytes = 200;
+std::string ErrorTail(std::string_view error, size_t max_bytes = kErrorTailBytes);
 
 // Caps the distinct values of each label name. Thread-safe.
 class LabelCap {

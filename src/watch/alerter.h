@@ -1,6 +1,11 @@
 // Alerter: turns runtime events into alerts (rules in watch/alert_rules.h)
 // and writes them, with their notifications, to the store's outbox.
 //
+// It composes three parts and runs their thread:
+//   - watch/alert_event_rules.h: events -> alert changes (quick, any thread);
+//   - watch/alert_write_buffer.h: changes gathered and written behind;
+//   - watch/alert_evaluator.h: the rules judged on a timer.
+//
 // RuntimeObserver callbacks run on runtime threads, so they only record the
 // event in memory (a map keyed by fingerprint, bounded by the label caps)
 // and return; the alerter's own thread writes to the database. A burst is
@@ -22,13 +27,10 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,7 +39,10 @@
 #include "runtime/schedule_events.h"
 #include "steward/clock.h"
 #include "store/store.h"
+#include "watch/alert_evaluator.h"
+#include "watch/alert_event_rules.h"
 #include "watch/alert_rules.h"
+#include "watch/alert_write_buffer.h"
 #include "watch/digest.h"
 #include "watch/metrics.h"
 
@@ -45,13 +50,13 @@ namespace steward {
 
 struct AlerterOptions {
   AlertRulesConfig rules;
-  std::vector<std::string> channels;                 // one outbox row each per change
-  Micros repeat_interval = std::chrono::hours(4);    // reminder while still firing
-  Clock* clock = nullptr;                            // default SystemClock()
-  RuntimeObserver* health = nullptr;                 // OnLoopTick("alerter"); not owned
-  std::chrono::milliseconds flush_interval{1000};    // how often pending changes are written
-  Micros group_wait = std::chrono::seconds(10);      // a new burst gathers this long first
-  std::chrono::milliseconds eval_interval{15000};    // queue lag, pool, quiet resolution
+  std::vector<std::string> channels;               // one outbox row each per change
+  Micros repeat_interval = std::chrono::hours(4);  // reminder while still firing
+  Clock* clock = nullptr;                          // default SystemClock()
+  RuntimeObserver* health = nullptr;               // OnLoopTick("alerter"); not owned
+  std::chrono::milliseconds flush_interval{1000};  // how often pending changes are written
+  Micros group_wait = std::chrono::seconds(10);    // a new burst gathers this long first
+  std::chrono::milliseconds eval_interval{15000};  // queue lag, pool, quiet resolution
   // Pool numbers (PostgreSQL); empty = pool rules off. Wired by the backend.
   DbPoolStatsProvider pool_stats;
   // Called after a write enqueued notifications (e.g. Notifier::Wake).
@@ -102,43 +107,15 @@ class Alerter final : public RuntimeObserver, public ScheduleObserver {
   void Evaluate();
 
  private:
-  struct Op {
-    bool resolve = false;
-    int64_t count = 0;
-    std::string rule, labels_json, severity, summary, detail;
-    std::optional<int64_t> job_id;
-    std::chrono::steady_clock::time_point first;
-  };
   void Run();
-  Status Process(bool force);
-  void Enqueue(const std::string& fingerprint, Op op);
-  // kind_failure_ratio: records one outcome (when `outcome`) and opens or
-  // resolves the kind's alert from the window ending now.
-  void CheckFailureRatio(const std::string& kind, std::optional<bool> failed, std::optional<int64_t> job_id,
-                         const std::string& message);
 
-  std::shared_ptr<Store> store_;
   AlerterOptions options_;
   Clock* clock_;
-  LabelCap labels_;
+  AlertWriteBuffer buffer_;
+  AlertEventRules events_;
+  AlertEvaluator evaluator_;
 
-  std::mutex mu_;  // guards everything below but the thread
-  std::map<std::string, std::deque<Op>> pending_;
-  FailureStreaks streaks_;
-  std::set<std::string> failing_kinds_;
-  FailureWindow ratio_window_;
-  std::set<std::string> ratio_kinds_;  // kind_failure_ratio open from this node's view
-  std::optional<Timestamp> store_down_since_;
-  std::string store_error_;
-  bool db_alert_fired_ = false;
-  std::set<std::string> lagging_queues_;
-  int pool_waiting_rounds_ = 0;
-  bool pool_alert_fired_ = false;
-  int64_t pool_leaks_seen_ = -1;
-
-  std::optional<Digest> digest_;  // evaluation thread only (Evaluate)
-
-  std::mutex process_mu_;  // one writer at a time (thread vs Flush)
+  std::mutex mu_;  // guards stop_ and thread_
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread thread_;

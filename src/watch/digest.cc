@@ -187,9 +187,12 @@ std::string DigestText(const nlohmann::json& d) {
   out += "\nAlerts: " + Num(d, "alerts_opened") + " opened, " + Num(d, "alerts_resolved") +
          " resolved, " + Num(d, "alerts_open_now") + " open now\n";
   for (const auto& a : d.value("alerts", nlohmann::json::array())) {
-    out += "  - " + std::string(a.value("state", "") == "open" ? "OPEN     " : "RESOLVED ") +
-           a.value("fingerprint", std::string()) + ": " +
-           notify::Truncate(a.value("summary", std::string()), 200) + "\n";
+    // A resolved alert's summary says what was wrong, so it is marked as past.
+    const bool open = a.value("state", "") == "open";
+    const std::string summary = notify::Truncate(a.value("summary", std::string()), 200);
+    out += "  - " + std::string(open ? "OPEN     " : "RESOLVED ") +
+           a.value("fingerprint", std::string()) +
+           (open ? ": " + summary : " (was: " + summary + ")") + "\n";
   }
   const auto down = d.value("checks_down", nlohmann::json::array());
   out += "\nChecks down: " + std::string(down.empty() ? "none" : "") + "\n";

@@ -15,8 +15,12 @@ double Seconds(Steady::duration d) { return std::chrono::duration<double>(d).cou
 HealthRegistry::HealthRegistry(std::shared_ptr<Store> store, HealthOptions options)
     : store_(std::move(store)), options_(options) {}
 
+Steady::time_point HealthRegistry::Now() const {
+  return options_.steady_now ? options_.steady_now() : Steady::now();
+}
+
 void HealthRegistry::OnLoopTick(std::string_view loop) {
-  auto now = Steady::now();
+  auto now = Now();
   std::lock_guard lock(mu_);
   auto it = loops_.find(loop);
   if (it == loops_.end()) it = loops_.emplace(std::string(loop), Loop{}).first;
@@ -70,7 +74,7 @@ bool HealthRegistry::draining() const {
 }
 
 ProbeResult HealthRegistry::Live() {
-  auto now = Steady::now();
+  auto now = Now();
   nlohmann::json stuck = nlohmann::json::array();
   {
     std::lock_guard lock(mu_);
@@ -104,7 +108,7 @@ ProbeResult HealthRegistry::Live() {
 
 HealthRegistry::DbCheck HealthRegistry::CheckDatabase() {
   std::lock_guard lock(db_mu_);
-  auto now = Steady::now();
+  auto now = Now();
   if (db_cache_ && now - db_cache_->at < options_.db_check_cache) return *db_cache_;
   DbCheck c;
   if (store_) {
@@ -122,7 +126,7 @@ HealthRegistry::DbCheck HealthRegistry::CheckDatabase() {
     c.migrated = true;
   }
   // Stamped after the calls: a slow check is not immediately stale.
-  c.at = Steady::now();
+  c.at = Now();
   db_cache_ = c;
   return c;
 }

@@ -41,6 +41,9 @@ struct HealthOptions {
   std::chrono::steady_clock::duration stale_after = std::chrono::seconds(30);
   // How long a database check (Ping + SchemaVersion) result is reused.
   std::chrono::steady_clock::duration db_check_cache = std::chrono::seconds(1);
+  // The time staleness is measured in; empty = std::chrono::steady_clock.
+  // Tests move it forward instead of sleeping past stale_after.
+  std::function<std::chrono::steady_clock::time_point()> steady_now;
 };
 
 // One probe's answer: HTTP 200 when ok, else 503; body is small JSON.
@@ -90,6 +93,8 @@ class HealthRegistry final : public RuntimeObserver {
   DbCheck CheckDatabase();
 
   std::shared_ptr<Store> store_;
+  std::chrono::steady_clock::time_point Now() const;
+
   HealthOptions options_;
 
   mutable std::mutex mu_;

@@ -103,6 +103,23 @@ std::string SafeTarget(std::string_view url) {
   return std::string(url.substr(0, scheme_end)) + "://" + std::string(authority) + "/***";
 }
 
+namespace {
+
+// "2026-12-01T10:00:00Z": seconds are precise enough for a person.
+std::string ShortTime(Timestamp t) { return FormatTimestamp(t).substr(0, 19) + "Z"; }
+
+std::string Occurrences(const Notification& n) {
+  return std::to_string(n.count) + (n.count == 1 ? " time" : " times") + " since " +
+         ShortTime(n.first_seen);
+}
+
+}  // namespace
+
+std::string ResolvedNow(const Notification& n) {
+  if (!n.detail.empty()) return n.detail;
+  return (n.rule.empty() ? std::string("the alert") : n.rule) + " is no longer firing";
+}
+
 std::string Headline(const Notification& n) {
   std::string labels;
   for (const auto& [k, v] : n.labels.items()) {
@@ -114,11 +131,18 @@ std::string Headline(const Notification& n) {
                                            : "FIRING";
   std::string out = state + " " + (n.rule.empty() ? std::string("steward") : n.rule);
   if (!labels.empty()) out += " " + labels;
-  if (!n.summary.empty()) out += ": " + n.summary;
-  if (n.event != "test" && n.event != "digest" && n.count > 0) {
-    out += " (" + std::to_string(n.count) + (n.count == 1 ? " time" : " times") + " since " +
-           FormatTimestamp(n.first_seen).substr(0, 19) + "Z)";
+  if (n.resolved()) {
+    // The summary says what was wrong ("Check x is late or down"); after
+    // RESOLVED it would read as still wrong. Say what is true now, then
+    // what it was.
+    out += ": " + ResolvedNow(n);
+    std::string was = n.summary;
+    if (n.count > 0) was += std::string(was.empty() ? "" : ", ") + Occurrences(n);
+    if (!was.empty()) out += " (was: " + was + ")";
+    return out;
   }
+  if (!n.summary.empty()) out += ": " + n.summary;
+  if (n.event != "test" && n.event != "digest" && n.count > 0) out += " (" + Occurrences(n) + ")";
   return out;
 }
 

@@ -140,8 +140,14 @@ std::unique_ptr<Sender> MakeEmailSender(EmailConfig config);
 // "scheme://host[:port]/***": no userinfo, path or query, so a webhook URL,
 // DSN key or token never reaches a log. Non-URLs become "***".
 std::string SafeTarget(std::string_view url);
-// One line: "FIRING job_discarded kind=email: 1024 times since <time>".
+// One line: "FIRING job_discarded kind=email: <summary> (1024 times since
+// <time>)". A resolve says what is true now, then what it was:
+// "RESOLVED check_down check=x: check x is up again (was: Check x is late
+// or down, 3 times since <time>)".
 std::string Headline(const Notification& n);
+// What is true now that the alert resolved: the resolve's detail ("check x
+// is up again"), or "<rule> is no longer firing".
+std::string ResolvedNow(const Notification& n);
 // Retry-After: delta seconds or an HTTP-date; nullopt when unparsable.
 std::optional<Micros> ParseRetryAfter(std::string_view value, Timestamp now);
 // X-Sentry-Rate-Limits: the longest limit that applies to error events

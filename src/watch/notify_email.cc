@@ -98,15 +98,23 @@ class EmailSender final : public Sender {
     std::string to;
     for (const auto& t : c_.to) to += (to.empty() ? "" : ", ") + t;
     std::string body = Headline(n) + "\r\n\r\n";
-    if (!n.summary.empty()) body += n.summary + "\r\n";
+    if (n.resolved()) {
+      // The detail of a resolve says what is true now, not an error.
+      body += "Resolved: " + ResolvedNow(n) + "\r\n";
+      if (!n.summary.empty()) body += "Was: " + n.summary + "\r\n";
+    } else if (!n.summary.empty()) {
+      body += n.summary + "\r\n";
+    }
     if (n.event == "digest") {
       body += "\r\n" + Truncate(n.detail, 60000) + "\r\n";  // the digest's plain text
-    } else if (!n.detail.empty()) {
+    } else if (!n.detail.empty() && !n.resolved()) {
       body += "\r\nLast error:\r\n" + Truncate(n.detail, 8000) + "\r\n";
     }
     if (n.event != "test" && n.event != "digest") {
-      body += "\r\nHow often: " + std::to_string(n.count) + "\r\nSince: " + FormatTimestamp(n.first_seen) +
+      body += "\r\nHow often: " + std::to_string(n.count) + "\r\n" +
+              (n.resolved() ? "Firing since: " : "Since: ") + FormatTimestamp(n.first_seen) +
               "\r\nLast seen: " + FormatTimestamp(n.last_seen) + "\r\n";
+      if (n.resolved_at) body += "Resolved at: " + FormatTimestamp(*n.resolved_at) + "\r\n";
     }
     if (n.job_id && !c_.dashboard_url.empty()) {
       body += "\r\nJob: " + c_.dashboard_url + "/jobs/" + std::to_string(*n.job_id) + "\r\n";

@@ -106,13 +106,21 @@ nlohmann::json SlackPayload(const Notification& n, const std::string& dashboard_
   nlohmann::json blocks = nlohmann::json::array();
   blocks.push_back({{"type", "header"},
                     {"text", {{"type", "plain_text"}, {"text", Truncate(headline, 150)}, {"emoji", true}}}});
-  std::string what = icon + " *" + Escape(n.summary.empty() ? headline : n.summary) + "*";
-  if (!n.detail.empty()) what += "\n```" + Escape(Truncate(n.detail, 2500)) + "```";
+  std::string what;
+  if (n.resolved()) {
+    // What is true now first; the alert's own summary says what was wrong.
+    what = icon + " *Resolved: " + Escape(ResolvedNow(n)) + "*";
+    if (!n.summary.empty()) what += "\nWas: " + Escape(n.summary);
+  } else {
+    what = icon + " *" + Escape(n.summary.empty() ? headline : n.summary) + "*";
+    if (!n.detail.empty()) what += "\n```" + Escape(Truncate(n.detail, 2500)) + "```";
+  }
   blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", Truncate(what, 3000)}}}});
   if (n.event != "test" && n.event != "digest") {
     nlohmann::json fields = nlohmann::json::array();
     fields.push_back(Mrkdwn("*How often*\n" + std::to_string(n.count) + (n.count == 1 ? " time" : " times")));
-    fields.push_back(Mrkdwn("*Since*\n" + FormatTimestamp(n.first_seen)));
+    fields.push_back(Mrkdwn(std::string(n.resolved() ? "*Firing since*" : "*Since*") + "\n" +
+                            FormatTimestamp(n.first_seen)));
     fields.push_back(Mrkdwn("*Last seen*\n" + FormatTimestamp(n.last_seen)));
     if (n.resolved_at) fields.push_back(Mrkdwn("*Resolved*\n" + FormatTimestamp(*n.resolved_at)));
     for (const auto& [k, v] : n.labels.items()) {
@@ -187,8 +195,12 @@ nlohmann::json SlackDigestPayload(const Notification& n) {
                        std::to_string(d.value("alerts_resolved", int64_t{0})) + " resolved, " +
                        std::to_string(d.value("alerts_open_now", int64_t{0})) + " open now";
   for (const auto& a : d.value("alerts", nlohmann::json::array())) {
-    alerts += "\n" + std::string(a.value("state", "") == "open" ? ":rotating_light: " : ":white_check_mark: ") + "`" +
-              Escape(a.value("fingerprint", std::string())) + "` " + Escape(Truncate(a.value("summary", std::string()), 150));
+    // A resolved alert's summary says what was wrong: mark it as past.
+    const bool open = a.value("state", "") == "open";
+    const std::string summary = Escape(Truncate(a.value("summary", std::string()), 150));
+    alerts += "\n" + std::string(open ? ":rotating_light: " : ":white_check_mark: ") + "`" +
+              Escape(a.value("fingerprint", std::string())) + "` " +
+              (open ? summary : "resolved (was: " + summary + ")");
   }
   blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", Truncate(alerts, 3000)}}}});
   std::string checks = "*Checks down*: ";

@@ -1,12 +1,14 @@
 // Alert rules end to end against a real SQLite store: events in, alerts and
 // outbox rows out. Time is a ManualClock; Flush()/Evaluate() replace waiting.
+#include "watch/alerter.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "support/temp_dir.h"
-#include "watch/alerter.h"
 #include "watch/fault_store.h"
+#include "watch/test_jobs.h"
 
 namespace steward {
 namespace {
@@ -38,13 +40,7 @@ class AlerterTest : public ::testing::Test {
     }
     return out;
   }
-  static Job MakeJob(int64_t id, const std::string& kind) {
-    Job j;
-    j.id = id;
-    j.kind = kind;
-    j.queue = "default";
-    return j;
-  }
+  static Job MakeJob(int64_t id, const std::string& kind) { return testing::FinishedJob(id, kind); }
 
   testing::TempDir dir_;
   std::shared_ptr<Store> real_;

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
-#include <thread>
 
 #include "steward/worker.h"
 #include "support/eventually.h"
@@ -51,6 +51,11 @@ TEST_F(HealthTest, AllOkWhenNothingIsWrong) {
 TEST_F(HealthTest, StuckLoopFailsLivenessNamingIt) {
   HealthOptions ho;
   ho.stale_after = 1500ms;
+  // Real time (the fetcher really hangs), plus a skew the test can add.
+  std::atomic<int64_t> skew_ms{0};
+  ho.steady_now = [&] {
+    return std::chrono::steady_clock::now() + std::chrono::milliseconds(skew_ms.load());
+  };
   HealthRegistry h(fault_, ho);
   WorkerOptions wo;
   wo.queues = {{"default", 2}};
@@ -84,8 +89,9 @@ TEST_F(HealthTest, StuckLoopFailsLivenessNamingIt) {
   fault_->UnblockClaims();
   EXPECT_TRUE(Eventually([&] { return h.Live().ok; })) << h.Live().body.dump();
   (*w)->Stop();
-  // Stopped loops are no longer expected to tick.
-  std::this_thread::sleep_for(1600ms);
+  // Stopped loops are no longer expected to tick: past stale_after, their
+  // silence is not a hang.
+  skew_ms += 1600;
   EXPECT_TRUE(h.Live().ok) << h.Live().body.dump();
 }
 
@@ -184,12 +190,16 @@ TEST_F(HealthTest, StartupWaitsForEveryFetcher) {
 TEST_F(HealthTest, PerLoopStaleAfterOverridesDefault) {
   HealthOptions ho;
   ho.stale_after = 10s;
+  auto now = std::chrono::steady_clock::now();
+  ho.steady_now = [&] { return now; };
   HealthRegistry h(nullptr, ho);
   h.SetStaleAfter("slow", 100ms);
   EXPECT_TRUE(h.Live().ok) << "a loop that never ticked is not judged (startup covers it)";
   h.OnLoopTick("slow");
   h.OnLoopTick("fast");
-  std::this_thread::sleep_for(250ms);
+  now += 99ms;
+  EXPECT_TRUE(h.Live().ok) << h.Live().body.dump();
+  now += 151ms;
   auto live = h.Live();
   EXPECT_FALSE(live.ok);
   ASSERT_EQ(live.body["stuck_loops"].size(), 1u) << live.body.dump();

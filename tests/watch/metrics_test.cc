@@ -10,10 +10,10 @@
 #include <iterator>
 #include <regex>
 #include <set>
-#include <thread>
 
 #include "steward/client.h"
 #include "steward/worker.h"
+#include "support/eventually.h"
 #include "support/temp_dir.h"
 #include "watch/fault_store.h"
 #include "watch/health.h"
@@ -47,16 +47,13 @@ class MetricsTest : public ::testing::Test {
   }
 
   Job AwaitFinished(Client& c, int64_t id) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
     Job last;
-    while (std::chrono::steady_clock::now() < deadline) {
+    const bool finished = testing::Eventually([&] {
       auto j = c.Get(id);
-      if (j.ok()) {
-        last = *j;
-        if (IsFinished(last.state)) return last;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
+      if (j.ok()) last = *j;
+      return j.ok() && IsFinished(last.state);
+    });
+    if (finished) return last;
     ADD_FAILURE() << "job " << id << " did not finish; state " << JobStateName(last.state);
     return last;
   }
@@ -225,11 +222,8 @@ TEST_F(MetricsTest, CollectorRefreshesQueueGaugesAndTicksHealth) {
 
   // The background thread ticks loop "metrics" into health.
   collector.Start();
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (!health.Startup().ok && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-  }
-  EXPECT_TRUE(health.Startup().ok) << health.Startup().body.dump();
+  EXPECT_TRUE(testing::Eventually([&] { return health.Startup().ok; }, 5s))
+      << health.Startup().body.dump();
   collector.Stop();
   collector.Stop();  // harmless twice
   auto [rc, out] = testing::PromtoolCheckMetrics(m.Render());

@@ -1,25 +1,28 @@
 // The notifier against a real local HTTP receiver: outages, Retry-After,
 // ordering, and storms turned into one message. Real SQLite store, real
 // HTTP; only time is compressed (short backoff, a ManualClock for storms).
+#include "watch/notifier.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "core/log.h"
+#include "support/eventually.h"
 #include "support/receiver.h"
 #include "support/temp_dir.h"
-#include "watch/open_store.h"
 #include "watch/alerter.h"
-#include "watch/notifier.h"
+#include "watch/open_store.h"
+#include "watch/test_jobs.h"
 
 namespace steward {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Eventually;
 using testing::Receiver;
 
 std::shared_ptr<Store> OpenSqlite(const testing::TempDir& dir) {
@@ -72,31 +75,40 @@ TEST(NotifierTest, ReceiverOutageLosesAndDuplicatesNothingAndKeepsOrder) {
   }
   Notifier notifier(store, Webhook(url), FastOptions());
   notifier.Start();
-  std::this_thread::sleep_for(1s);  // "down for a while": many failed attempts
+  // "Down for a while": until the notifier has failed at least three times
+  // on some row, rather than for a time that assumes its pace.
   OutboxListParams lp;
   lp.undelivered_only = true;
+  auto max_attempts = [&] {
+    int most = 0;
+    auto rows = store->OutboxList(lp);
+    if (rows.ok()) {
+      for (const auto& r : *rows) most = std::max(most, r.attempts);
+    }
+    return most;
+  };
+  EXPECT_TRUE(Eventually([&] { return max_attempts() >= 3; }))
+      << "the notifier should have kept retrying";
   auto pending = store->OutboxList(lp);
   ASSERT_TRUE(pending.ok());
-  EXPECT_EQ(pending->size(), 10u);
-  int max_attempts = 0;
-  for (const auto& r : *pending) max_attempts = std::max(max_attempts, r.attempts);
-  EXPECT_GE(max_attempts, 3) << "the notifier should have kept retrying";
+  EXPECT_EQ(pending->size(), 10u) << "nothing can be delivered while the receiver is away";
 
   rx.Start();
   rx.SetDown(true);  // back, but answering 503 for a while
-  std::this_thread::sleep_for(700ms);
+  // Until it has refused some attempts (they must not count as deliveries).
+  EXPECT_TRUE(Eventually([&] { return rx.Requests("/hook").size() >= 3; }));
   rx.SetDown(false);
   // The receiver's record now holds 503'd attempts too; count only 200s by
   // waiting until the outbox is empty.
-  auto deadline = std::chrono::steady_clock::now() + 15s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    pending = store->OutboxList(lp);
-    ASSERT_TRUE(pending.ok());
-    if (pending->empty()) break;
-    std::this_thread::sleep_for(50ms);
-  }
-  EXPECT_TRUE(pending->empty()) << pending->size() << " notifications still pending";
-  std::this_thread::sleep_for(300ms);  // nothing more may arrive
+  EXPECT_TRUE(Eventually(
+      [&] {
+        pending = store->OutboxList(lp);
+        return pending.ok() && pending->empty();
+      },
+      15s))
+      << (pending.ok() ? pending->size() : 0) << " notifications still pending";
+  // Stop() joins the delivery thread: after it nothing more can arrive, so
+  // the record below is complete (no waiting for "nothing more").
   notifier.Stop();
 
   auto all = store->OutboxList(OutboxListParams{});
@@ -198,15 +210,7 @@ TEST(NotifierTest, PermanentErrorIsNotRetriedAndSecretsStayOutOfLogs) {
   EXPECT_EQ(logs.find("XOXSECRET"), std::string::npos) << logs;
 }
 
-Job DiscardedJob(int64_t id) {
-  Job j;
-  j.id = id;
-  j.kind = "email";
-  j.queue = "default";
-  j.attempt = 3;
-  j.max_attempts = 3;
-  return j;
-}
+Job DiscardedJob(int64_t id) { return testing::FinishedJob(id, "email", 3); }
 
 TEST(NotifierTest, AThousandFailuresBecomeOneNotificationPlusOneReminderPerInterval) {
   testing::TempDir dir;

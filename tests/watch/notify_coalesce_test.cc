@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "support/eventually.h"
 #include "support/receiver.h"
 #include "support/temp_dir.h"
 #include "watch/notifier.h"
@@ -17,6 +17,7 @@ namespace steward {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Eventually;
 using testing::Receiver;
 
 std::shared_ptr<Store> OpenSqlite(const testing::TempDir& dir) {
@@ -126,10 +127,7 @@ TEST(SlackCoalescingTest, ManyAreSplitWithinSlackLimitsAndArrivalsDuringTheSpaci
   // interval; 30 exceed one message's 50 blocks, so they take two.
   for (int i = 1; i <= 30; ++i) OpenAlert(*store, i);
   notifier.Wake();
-  auto deadline = std::chrono::steady_clock::now() + 15s;
-  while (!AllDelivered(*store, 31) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  EXPECT_TRUE(Eventually([&] { return AllDelivered(*store, 31); }, 15s));
   notifier.Stop();
   ASSERT_TRUE(AllDelivered(*store, 31));
   auto reqs = rx.Requests(path);
@@ -166,10 +164,7 @@ TEST(SlackCoalescingTest, AFailedCombinedMessageRetriesEachRowOnce) {
     EXPECT_NE(r.last_error->find("503"), std::string::npos);
   }
   notifier.Start();
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!AllDelivered(*store, 5) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  EXPECT_TRUE(Eventually([&] { return AllDelivered(*store, 5); }, 10s));
   notifier.Stop();
   ASSERT_TRUE(AllDelivered(*store, 5));
   rows = store->OutboxList(OutboxListParams{});

@@ -121,11 +121,12 @@ Result<AlertUpsertResult> PostgresStore::AlertUpsert(const AlertUpsertParams& p)
       a.detail = p.detail;
       a.job_id = p.job_id;
       a.count = p.count;
-      a.first_seen = a.last_seen = a.last_notified_at = p.now;
+      a.last_seen = a.last_notified_at = p.now;
+      a.first_seen = std::min(p.occurred_at.value_or(p.now), p.now);
       auto ins = Exec(c, "opening alert",
                       "INSERT INTO alerts (fingerprint, rule, labels, severity, summary, detail, "
                       "job_id, state, count, first_seen, last_seen, last_notified_at) VALUES "
-                      "($1, $2, $3::jsonb, $4, $5, $6, $7, 'open', $8, ts($9), ts($9), ts($9)) "
+                      "($1, $2, $3::jsonb, $4, $5, $6, $7, 'open', $8, ts($10), ts($9), ts($9)) "
                       "RETURNING id",
                       Params()
                           .Add(a.fingerprint)
@@ -136,7 +137,8 @@ Result<AlertUpsertResult> PostgresStore::AlertUpsert(const AlertUpsertParams& p)
                           .Add(a.detail)
                           .Add(a.job_id)
                           .Add(a.count)
-                          .Add(p.now));
+                          .Add(p.now)
+                          .Add(a.first_seen));
       if (!ins.ok()) {
         if (ins.status().code() == StatusCode::kAlreadyExists && round == 0) continue;
         return ins.status();

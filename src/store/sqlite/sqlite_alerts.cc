@@ -117,14 +117,15 @@ Result<AlertUpsertResult> SqliteStore::AlertUpsert(const AlertUpsertParams& p) {
     a.detail = p.detail;
     a.job_id = p.job_id;
     a.count = p.count;
-    a.first_seen = a.last_seen = a.last_notified_at = p.now;
+    a.last_seen = a.last_notified_at = p.now;
+    a.first_seen = std::min(p.occurred_at.value_or(p.now), p.now);
     {
       STEWARD_ASSIGN_OR_RETURN(
           sqlite3_stmt * raw,
           writer_->Prepare("INSERT INTO alerts (fingerprint, rule, labels, severity, summary, "
                            "detail, job_id, state, count, first_seen, last_seen, "
                            "last_notified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, "
-                           "?9, ?9, ?9)"));
+                           "?10, ?9, ?9)"));
       Stmt s(*writer_, raw);
       s.Bind(1, a.fingerprint);
       s.Bind(2, a.rule);
@@ -135,6 +136,7 @@ Result<AlertUpsertResult> SqliteStore::AlertUpsert(const AlertUpsertParams& p) {
       s.Bind(7, a.job_id);
       s.Bind(8, a.count);
       s.Bind(9, p.now);
+      s.Bind(10, a.first_seen);
       STEWARD_RETURN_IF_ERROR(s.Run("open alert"));
     }
     a.id = sqlite3_last_insert_rowid(writer_->db());
