@@ -167,7 +167,7 @@ TEST(SqliteStoreTest, UrlOptionsAreHonoured) {
   ASSERT_OK(s);
   ASSERT_OK((*s)->Migrate());
   EXPECT_EQ((*s)->Capabilities().backend, "sqlite");
-  EXPECT_FALSE((*s)->Capabilities().multi_node);
+  EXPECT_FALSE((*s)->pool_stats().has_value());  // no pool
 }
 
 // Runs `fn` (returning a StatusCode) in a child process; as root, the child

@@ -101,7 +101,7 @@ class PostgresStore final : public TxnStore {
   Result<ActivitySummary> ActivitySummarize(const ActivitySummarizeParams& p) override;
 
   // --- PostgreSQL specifics (for /readyz, metrics and tests) ---------------
-  pg::PoolStats pool_stats() const { return pool_->Stats(); }
+  std::optional<PoolStats> pool_stats() const override { return pool_->Stats(); }
   std::string LastLeakReport() const { return pool_->LastLeakReport(); }
   pg::PgPool& pool() { return *pool_; }
   const std::string& schema() const { return options_.schema; }
