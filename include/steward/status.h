@@ -13,9 +13,14 @@
 //   kFailedPrecondition  the system is not in a state that allows the call
 //                        (retrying a running job, database schema is newer
 //                        than this binary, file is not a Steward database).
-//   kUnavailable         transient: database busy/locked, connection dropped,
-//                        serialization failure. Retrying later may succeed.
-//   kResourceExhausted   disk full, connection pool exhausted.
+//   kUnavailable         transient: database busy/locked, connection dropped.
+//                        Retrying later may succeed.
+//   kAborted             a transaction lost to a concurrent one (PostgreSQL
+//                        deadlock or serialization failure) and the store's
+//                        own bounded retries lost too. The database is up;
+//                        retrying the whole operation may succeed.
+//   kResourceExhausted   disk full (reason() == StatusReason::kDiskFull),
+//                        connection pool exhausted.
 //   kDeadlineExceeded    a timeout passed (pool acquire, job timeout).
 //   kPermissionDenied    read-only file or directory, authentication failed.
 //   kCancelled           the operation was cancelled (shutdown, job cancel).
@@ -44,6 +49,14 @@ enum class StatusCode {
   kCancelled,
   kDataLoss,
   kInternal,
+  kAborted,
+};
+
+// A finer, typed cause where callers must tell apart what one code covers
+// (instead of matching message text). Kept by WithContext.
+enum class StatusReason {
+  kNone = 0,
+  kDiskFull,  // kResourceExhausted: no space left (SQLITE_FULL, SQLSTATE 53100)
 };
 
 // "invalid_argument", "not_found", ... (stable; used in JSON error bodies).
@@ -53,11 +66,16 @@ class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, std::string message, StatusReason reason)
+      : code_(code), reason_(reason), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  StatusReason reason() const { return reason_; }
+  // The disk (or the database's quota) is full: waiting will not help.
+  bool disk_full() const { return reason_ == StatusReason::kDiskFull; }
   // "not_found: job 42 does not exist"
   std::string ToString() const;
   // Returns a copy whose message is "<context>: <message>".
@@ -65,6 +83,7 @@ class [[nodiscard]] Status {
 
  private:
   StatusCode code_ = StatusCode::kOk;
+  StatusReason reason_ = StatusReason::kNone;
   std::string message_;
 };
 
@@ -79,6 +98,10 @@ inline Status PermissionDenied(std::string m) { return {StatusCode::kPermissionD
 inline Status Cancelled(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
 inline Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
+inline Status DiskFull(std::string m) {
+  return {StatusCode::kResourceExhausted, std::move(m), StatusReason::kDiskFull};
+}
 
 // A value of T or a non-OK Status. Constructing from an OK Status is a bug and
 // is turned into kInternal so it cannot be mistaken for success.

@@ -11,7 +11,7 @@
 #include "core/log.h"
 #include "steward/client.h"
 #include "steward/worker.h"
-#include "store/postgres/postgres_store.h"
+#include "store/store.h"
 #include "watch/metrics.h"
 
 namespace steward::cli {
@@ -78,24 +78,26 @@ int RunServe(const GlobalOptions& g, const ServeOptions& s) {
   if (Status st = store->Migrate(); !st.ok()) return Fail(st, "migrate " + log::RedactUrl(config->database));
 
   ServeHooks hooks;
-  // PostgreSQL: the pool's numbers feed metrics, and an exhausted pool (all
-  // connections lent, callers waiting) fails readiness.
-  if (auto* pg = dynamic_cast<PostgresStore*>(store.get())) {
-    hooks.SetPoolStatsProvider([pg]() -> std::optional<DbPoolNumbers> {
-      pg::PoolStats s = pg->pool_stats();
+  // A pooled store (PostgreSQL): the pool's numbers feed metrics, and an
+  // exhausted pool (all connections lent, callers waiting) fails readiness.
+  if (store->pool_stats()) {
+    Store* db = store.get();
+    hooks.SetPoolStatsProvider([db]() -> std::optional<DbPoolNumbers> {
+      std::optional<PoolStats> s = db->pool_stats();
+      if (!s) return std::nullopt;
       DbPoolNumbers n;
-      n.in_use = s.in_use;
-      n.idle = s.idle;
-      n.waiters = s.waiters;
-      n.wait_seconds_total = static_cast<double>(s.total_wait_us) / 1e6;
-      n.leaks_detected_total = s.leaks_detected;
+      n.in_use = s->in_use;
+      n.idle = s->idle;
+      n.waiters = s->waiters;
+      n.wait_seconds_total = static_cast<double>(s->total_wait_us) / 1e6;
+      n.leaks_detected_total = s->leaks_detected;
       return n;
     });
-    hooks.SetExtraReadinessCheck([pg]() -> std::optional<std::string> {
-      pg::PoolStats s = pg->pool_stats();
-      if (s.in_use >= s.max && s.waiters > 0) {
-        return "connection pool exhausted: " + std::to_string(s.in_use) + "/" +
-               std::to_string(s.max) + " in use, " + std::to_string(s.waiters) + " waiting";
+    hooks.SetExtraReadinessCheck([db]() -> std::optional<std::string> {
+      std::optional<PoolStats> s = db->pool_stats();
+      if (s && s->in_use >= s->max && s->waiters > 0) {
+        return "connection pool exhausted: " + std::to_string(s->in_use) + "/" +
+               std::to_string(s->max) + " in use, " + std::to_string(s->waiters) + " waiting";
       }
       return std::nullopt;
     });

@@ -92,13 +92,14 @@ int HttpStatusFor(const Status& status) {
     case StatusCode::kInvalidArgument: return 400;
     case StatusCode::kNotFound: return 404;
     case StatusCode::kAlreadyExists:
-    case StatusCode::kFailedPrecondition: return 409;
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kAborted: return 409;
     case StatusCode::kUnavailable:
     case StatusCode::kCancelled: return 503;
     case StatusCode::kResourceExhausted:
-      // The stores say "disk full: ..." (SQLITE_FULL, PostgreSQL 53100);
-      // 507 tells an operator that waiting will not help.
-      return status.message().find("disk full") != std::string::npos ? 507 : 503;
+      // A full disk (SQLITE_FULL, PostgreSQL 53100): 507 tells an operator
+      // that waiting will not help.
+      return status.disk_full() ? 507 : 503;
     case StatusCode::kDeadlineExceeded: return 504;
     case StatusCode::kPermissionDenied: return 403;
     case StatusCode::kDataLoss:

@@ -52,10 +52,18 @@ class ScheduleTxn {
 
 namespace schedule_ops {
 
-// For enum columns the database constrains: the parsed value, or `fallback`.
+// An enum column read back from a row: the parsed value, or kDataLoss
+// naming the row, the column and the stored text. Such a value was written
+// by something else (hand-edited SQL, a newer binary); guessing a default
+// would run the schedule by a rule nobody chose.
+//   table: "schedule" | "check"; row: its name.
 template <typename T>
-T ValueOr(const Result<T>& r, T fallback) {
-  return r.ok() ? *r : fallback;
+Result<T> StoredEnum(Result<T> parsed, std::string_view table, std::string_view row,
+                     std::string_view column, std::string_view stored) {
+  if (parsed.ok()) return parsed;
+  return DataLoss(std::string(table) + " \"" + std::string(row) + "\": column " +
+                  std::string(column) + " holds \"" + std::string(stored) +
+                  "\", which this version of steward cannot read");
 }
 
 // Validation shared by the store, config and API.

@@ -3,7 +3,7 @@
 // Implemented by SqliteStore (store/sqlite) and PostgresStore
 // (store/postgres). Every implementation passes the same conformance suite
 // (tests/store/), so the runtime never branches on the backend; where
-// backends differ, they say so through Capabilities().
+// backends differ, they say so through Capabilities() and pool_stats().
 //
 // Naming follows entity-then-verb with one params struct per call. All calls
 // are thread-safe. Times are passed in explicitly (never read from a clock
@@ -27,16 +27,18 @@
 
 #include "steward/clock.h"
 #include "steward/job.h"
-#include "store/alert_store.h"
-#include "store/schedule_store.h"
 #include "steward/status.h"
+#include "store/alert_store.h"
+#include "store/pool_stats.h"
+#include "store/schedule_store.h"
 
 namespace steward {
 
+// What differs between backends and callers may show. Nothing branches on
+// it: every backend gives the same guarantees (the conformance suite), and
+// what only one has (a connection pool) is asked for directly (pool_stats).
 struct StoreCapabilities {
-  bool listen_notify = false;      // cross-process wake-ups (PostgreSQL LISTEN/NOTIFY)
-  bool multi_node = false;         // safe for many processes on many hosts
-  std::string backend;             // "sqlite" | "postgres" (for display only)
+  std::string backend;  // "sqlite" | "postgres" (for display only)
 };
 
 struct JobClaimParams {
@@ -113,6 +115,9 @@ class Store : public ScheduleStore, public AlertStore {
   ~Store() override = default;
 
   virtual StoreCapabilities Capabilities() const = 0;
+  // The connection pool's numbers, for metrics and readiness; nullopt for a
+  // backend without a pool (SQLite: one writer and one reader connection).
+  virtual std::optional<PoolStats> pool_stats() const { return std::nullopt; }
 
   // --- wake-ups -----------------------------------------------------------
   // Listeners are called (on the inserting thread, or the store's listener

@@ -127,7 +127,12 @@ TEST(HttpStatusTest, MapsCodes) {
   EXPECT_EQ(server::HttpStatusFor(FailedPrecondition("x")), 409);
   EXPECT_EQ(server::HttpStatusFor(Unavailable("x")), 503);
   EXPECT_EQ(server::HttpStatusFor(ResourceExhausted("connection pool exhausted")), 503);
-  EXPECT_EQ(server::HttpStatusFor(ResourceExhausted("disk full: insert (database /x)")), 507);
+  // 507 comes from the typed reason the stores set, not from the message.
+  EXPECT_EQ(server::HttpStatusFor(DiskFull("disk full: insert (database /x)")), 507);
+  EXPECT_EQ(server::HttpStatusFor(DiskFull("could not extend file").WithContext("completing jobs")),
+            507);
+  EXPECT_EQ(server::HttpStatusFor(ResourceExhausted("disk full, says the message")), 503);
+  EXPECT_EQ(server::HttpStatusFor(Aborted("deadlock detected")), 409);
   EXPECT_EQ(server::HttpStatusFor(Internal("x")), 500);
 }
 

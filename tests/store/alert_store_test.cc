@@ -2,6 +2,7 @@
 // on every backend.
 #include <algorithm>
 #include <atomic>
+#include <latch>
 #include <set>
 #include <thread>
 
@@ -302,6 +303,91 @@ TEST_P(AlertStoreTest, ConcurrentClaimersNeverGetTheSameRow) {
   std::set<int64_t> unique(got.begin(), got.end());
   EXPECT_EQ(unique.size(), got.size()) << "a row was claimed twice";
   EXPECT_EQ(got.size(), 120u);
+}
+
+TEST_P(AlertStoreTest, FiringKeepsWhatItDoesNotSayAndResolveKeepsTheCount) {
+  ASSERT_OK(store().AlertUpsert(Fire("fp", At(0))));
+  // A later firing without summary, detail or job: the alert keeps its own.
+  AlertUpsertParams quiet = Fire("fp", At(10), 2);
+  quiet.summary.clear();
+  quiet.detail.clear();
+  quiet.job_id.reset();
+  ASSERT_OK(store().AlertUpsert(quiet));
+  auto a = store().AlertGetOpen("fp");
+  ASSERT_OK(a);
+  EXPECT_EQ(a->summary, "Jobs of kind email discarded");
+  EXPECT_EQ(a->detail, "smtp: connection refused");
+  EXPECT_EQ(a->job_id, 42);
+  EXPECT_EQ(a->count, 3);
+  // One that says them replaces them.
+  AlertUpsertParams loud = Fire("fp", At(20));
+  loud.summary = "Jobs of kind email keep failing";
+  loud.detail = "smtp: 550 mailbox full";
+  loud.job_id = 43;
+  ASSERT_OK(store().AlertUpsert(loud));
+  a = store().AlertGetOpen("fp");
+  ASSERT_OK(a);
+  EXPECT_EQ(a->summary, "Jobs of kind email keep failing");
+  EXPECT_EQ(a->detail, "smtp: 550 mailbox full");
+  EXPECT_EQ(a->job_id, 43);
+  EXPECT_EQ(a->last_seen, At(20));
+  EXPECT_EQ(a->last_notified_at, At(0));  // repeats within the interval notify nobody
+
+  // The resolve takes its detail, keeps the count, and its message says both.
+  AlertUpsertParams resolve = ResolveP("fp", At(30));
+  resolve.detail = "delivered again";
+  auto r = store().AlertUpsert(resolve);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->count, 4);
+  auto list = store().AlertList(false, 10);
+  ASSERT_OK(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_FALSE((*list)[0].open);
+  EXPECT_EQ((*list)[0].detail, "delivered again");
+  EXPECT_EQ((*list)[0].count, 4);
+  EXPECT_EQ((*list)[0].summary, "Jobs of kind email keep failing");
+  auto rows = All();
+  ASSERT_EQ(rows.size(), 4u);  // open x2, resolve x2
+  auto j = nlohmann::json::parse(rows[3].payload_json);
+  EXPECT_EQ(rows[3].event, "resolve");
+  EXPECT_EQ(j["detail"], "delivered again");
+  EXPECT_EQ(j["count"], 4);
+}
+
+TEST_P(AlertStoreTest, AChangeWithoutChannelsWritesNoRows) {
+  AlertUpsertParams p = Fire("fp", At(0));
+  p.channels.clear();
+  auto r = store().AlertUpsert(p);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->change, Change::kOpened);
+  EXPECT_TRUE(r->enqueued.empty());
+  EXPECT_TRUE(All().empty());
+  EXPECT_OK(store().AlertGetOpen("fp"));
+}
+
+TEST_P(AlertStoreTest, ConcurrentFirstFiringsOpenOneAlert) {
+  constexpr int kThreads = 6;
+  std::latch start(kThreads);
+  std::atomic<int> opened{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      auto r = store().AlertUpsert(Fire("fp", At(0)));
+      if (!r.ok()) {
+        ++failed;
+        return;
+      }
+      if (r->change == Change::kOpened) ++opened;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(opened.load(), 1);
+  auto a = store().AlertGetOpen("fp");
+  ASSERT_OK(a);
+  EXPECT_EQ(a->count, kThreads);
+  EXPECT_EQ(All().size(), 2u);  // one open message per channel, once
 }
 
 STEWARD_INSTANTIATE_STORE_SUITE(AlertStoreTest);

@@ -103,8 +103,9 @@ TEST(PostgresUrlTest, StripsStewardOptionsAndKeepsLibpqOnes) {
 }
 
 TEST(PostgresErrorsTest, MapsSqlStatesInOnePlace) {
-  EXPECT_EQ(pg::CodeForSqlState("40001"), StatusCode::kUnavailable);
-  EXPECT_EQ(pg::CodeForSqlState("40P01"), StatusCode::kUnavailable);
+  // Lost conflicts: the database is up, so not kUnavailable (no outage).
+  EXPECT_EQ(pg::CodeForSqlState("40001"), StatusCode::kAborted);
+  EXPECT_EQ(pg::CodeForSqlState("40P01"), StatusCode::kAborted);
   EXPECT_EQ(pg::CodeForSqlState("08006"), StatusCode::kUnavailable);
   EXPECT_EQ(pg::CodeForSqlState("57P01"), StatusCode::kUnavailable);
   EXPECT_EQ(pg::CodeForSqlState("23505"), StatusCode::kAlreadyExists);
@@ -126,9 +127,12 @@ TEST(PostgresStoreTest, OpenFailsClearlyWhenTheDatabaseIsMissing) {
 TEST(PostgresStoreTest, CapabilitiesAndSchemaVersion) {
   auto store = OpenPg(PostgresFreshDatabaseUrl());
   ASSERT_NE(store, nullptr);
-  EXPECT_TRUE(store->Capabilities().listen_notify);
-  EXPECT_TRUE(store->Capabilities().multi_node);
   EXPECT_EQ(store->Capabilities().backend, "postgres");
+  // Through the Store interface, without knowing the backend.
+  const Store& as_store = *store;
+  auto pool = as_store.pool_stats();
+  ASSERT_TRUE(pool.has_value());
+  EXPECT_GT(pool->max, 0);
   auto before = store->SchemaVersion();
   ASSERT_TRUE(before.ok()) << before.status().ToString();
   EXPECT_EQ(before->first, 0);
@@ -260,7 +264,7 @@ TEST(PostgresPoolTest, TwoHundredOperationsNeverExceedThePoolBound) {
   // 5 pooled + 1 listener + the sampler itself.
   EXPECT_LE(max_seen.load(), 5 + 1 + 1);
   EXPECT_GE(max_seen.load(), 2);  // the sampler saw real activity
-  auto stats = store->pool_stats();
+  auto stats = *store->pool_stats();
   EXPECT_EQ(stats.max, 5);
   EXPECT_EQ(stats.in_use, 0);
   EXPECT_LE(stats.idle, 5);
@@ -280,44 +284,49 @@ TEST(PostgresPoolTest, AcquireTimeoutIsResourceExhaustedWithAClearMessage) {
   EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
   EXPECT_THAT(st.message(), HasSubstr("connection pool exhausted: 1/1 in use, waited 200ms"));
   EXPECT_GE(waited, 200ms);
-  EXPECT_EQ(store->pool_stats().waiters, 0);
+  EXPECT_EQ(store->pool_stats()->waiters, 0);
   held->Release();
   EXPECT_TRUE(store->Ping().ok());
 }
 
 TEST(PostgresPoolTest, ConnectionHeldPastTheThresholdIsReportedWithItsLabel) {
-  auto store = OpenMigrated(PostgresFreshDatabaseUrl() + "?leak_threshold_ms=200");
+  // Migrated first by a store without the short threshold: on a loaded
+  // machine migrating alone can hold a connection longer than 200 ms.
+  const std::string url = PostgresFreshDatabaseUrl();
+  ASSERT_NE(OpenMigrated(url), nullptr);
+  auto store = OpenPg(url + "?leak_threshold_ms=200");
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->pool_stats().leaks_detected, 0);
+  EXPECT_EQ(store->pool_stats()->leaks_detected, 0);
   {
     auto held = store->pool().Acquire("test:leaky-holder");
     ASSERT_TRUE(held.ok());
     // The background check reports the leak while it is still held.
     auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (store->pool_stats().leaks_detected == 0 && std::chrono::steady_clock::now() < deadline) {
+    while (store->pool_stats()->leaks_detected == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(20ms);  // polling a counter with a deadline
     }
-    EXPECT_EQ(store->pool_stats().leaks_detected, 1);
-    EXPECT_EQ(store->pool_stats().in_use, 1);
+    EXPECT_EQ(store->pool_stats()->leaks_detected, 1);
+    EXPECT_EQ(store->pool_stats()->in_use, 1);
   }
   EXPECT_THAT(store->LastLeakReport(), HasSubstr("\"test:leaky-holder\""));
   EXPECT_THAT(store->LastLeakReport(), HasSubstr("leak threshold 200 ms"));
   // Reported once per lease, not again on release; short leases are fine.
-  EXPECT_EQ(store->pool_stats().leaks_detected, 1);
+  EXPECT_EQ(store->pool_stats()->leaks_detected, 1);
   EXPECT_TRUE(store->Ping().ok());
-  EXPECT_EQ(store->pool_stats().leaks_detected, 1);
+  EXPECT_EQ(store->pool_stats()->leaks_detected, 1);
 }
 
 TEST(PostgresPoolTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
   std::string url = PostgresFreshDatabaseUrl();
   auto store = OpenMigrated(url + "?pool_idle_timeout_s=1");
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->pool_stats().idle, 1);
+  EXPECT_EQ(store->pool_stats()->idle, 1);
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (store->pool_stats().idle > 0 && std::chrono::steady_clock::now() < deadline) {
+  while (store->pool_stats()->idle > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(50ms);
   }
-  EXPECT_EQ(store->pool_stats().idle, 0);
+  EXPECT_EQ(store->pool_stats()->idle, 0);
   EXPECT_TRUE(store->Ping().ok());
 }
 
@@ -331,10 +340,10 @@ TEST(PostgresPoolTest, ConnectionsAreReplacedAfterTheirMaxLifetime) {
     first_pid = PQbackendPID(c->get());
   }
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (store->pool_stats().idle > 0 && std::chrono::steady_clock::now() < deadline) {
+  while (store->pool_stats()->idle > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(50ms);
   }
-  EXPECT_EQ(store->pool_stats().idle, 0);
+  EXPECT_EQ(store->pool_stats()->idle, 0);
   auto c = store->pool().Acquire("test:lifetime");
   ASSERT_TRUE(c.ok());
   EXPECT_NE(PQbackendPID(c->get()), first_pid);

@@ -1,9 +1,9 @@
 #include "store/postgres/pg_conn.h"
 
-
 #include <cstdlib>
 
 #include "core/log.h"
+#include "store/conflict_retry.h"
 #include "store/postgres/pg_errors.h"
 
 namespace steward::pg {
@@ -69,10 +69,18 @@ std::string TextArray(std::span<const std::string> values) {
 Result<PgResult> Exec(PGconn* conn, std::string_view context, const char* sql,
                       const Params& params) {
   std::vector<const char*> ptrs = params.Pointers();
-  PgResult r(PQexecParams(conn, sql, params.size(), nullptr, ptrs.data(), nullptr, nullptr, 0));
-  ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
-  return StatusFromResult(r.get(), conn, context);
+  // A statement outside a transaction block is its own transaction: when it
+  // loses a deadlock or a serialization conflict it was rolled back whole
+  // and can simply run again. Inside a block the caller's transaction is
+  // aborted, so the caller decides (TxnStore runs it again).
+  const bool own_transaction = PQtransactionStatus(conn) == PQTRANS_IDLE;
+  for (int attempt = 1;; ++attempt) {
+    PgResult r(PQexecParams(conn, sql, params.size(), nullptr, ptrs.data(), nullptr, nullptr, 0));
+    ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+    Status failed = StatusFromResult(r.get(), conn, context);
+    if (!own_transaction || !RetryConflict(failed, attempt)) return failed;
+  }
 }
 
 int64_t GetInt64(const PGresult* r, int row, int col) {

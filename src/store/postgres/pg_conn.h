@@ -64,7 +64,9 @@ std::string TextArray(std::span<const std::string> values);
 
 // Runs one statement. Returns the result for PGRES_COMMAND_OK and
 // PGRES_TUPLES_OK, otherwise the mapped error (see pg_errors.h) prefixed
-// with `context`.
+// with `context`. Outside a transaction block, a statement that lost a
+// deadlock or serialization conflict runs again, up to kConflictAttempts
+// times in all (store/conflict_retry.h).
 Result<PgResult> Exec(PGconn* conn, std::string_view context, const char* sql,
                       const Params& params = Params());
 

@@ -26,7 +26,9 @@ bool Contains(const std::string& haystack, std::string_view needle) {
 StatusCode CodeForSqlState(std::string_view s) {
   if (s.size() != 5) return StatusCode::kInternal;
   std::string_view cls = s.substr(0, 2);
-  if (s == "40001" || s == "40P01" || s == "55P03" || s == "55006") return StatusCode::kUnavailable;
+  // A lost deadlock or serialization conflict: the database is up.
+  if (s == "40001" || s == "40P01") return StatusCode::kAborted;
+  if (s == "55P03" || s == "55006") return StatusCode::kUnavailable;
   if (cls == "08") return StatusCode::kUnavailable;
   if (s == "57014") return StatusCode::kDeadlineExceeded;
   if (cls == "57") return StatusCode::kUnavailable;  // 57P01..57P05: shutdown, crash, ...
@@ -42,6 +44,14 @@ StatusCode CodeForSqlState(std::string_view s) {
   return StatusCode::kInternal;
 }
 
+Status StatusForSqlState(std::string_view sqlstate, std::string message) {
+  const StatusCode code = CodeForSqlState(sqlstate);
+  // 53100 disk_full; the other class 53 states (memory, connections) are
+  // exhausted resources that come back by themselves.
+  if (sqlstate == "53100") return Status(code, std::move(message), StatusReason::kDiskFull);
+  return Status(code, std::move(message));
+}
+
 bool IsConnectionLoss(PGconn* conn) { return conn == nullptr || PQstatus(conn) != CONNECTION_OK; }
 
 Status StatusFromResult(const PGresult* result, PGconn* conn, std::string_view context) {
@@ -53,13 +63,15 @@ Status StatusFromResult(const PGresult* result, PGconn* conn, std::string_view c
     if (msg.empty()) msg = OneLine(conn ? PQerrorMessage(conn) : "no connection");
     const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     StatusCode code = state ? CodeForSqlState(state) : StatusCode::kUnavailable;
-    if (code == StatusCode::kInternal) code = StatusCode::kUnavailable;
+    if (code == StatusCode::kInternal || code == StatusCode::kAborted) {
+      code = StatusCode::kUnavailable;
+    }
     return Status(code, ctx + ": PostgreSQL connection lost: " + msg);
   }
   const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
   std::string msg = OneLine(PQresultErrorMessage(result));
   if (state == nullptr) return Status(StatusCode::kInternal, ctx + ": " + msg);
-  return Status(CodeForSqlState(state), ctx + ": " + msg + " (SQLSTATE " + state + ")");
+  return StatusForSqlState(state, ctx + ": " + msg + " (SQLSTATE " + state + ")");
 }
 
 Status StatusFromConnectFailure(PGconn* conn, std::string_view context) {

@@ -12,7 +12,10 @@
 namespace steward::pg {
 
 // Maps a SQLSTATE (five characters) to a code:
-//   40001 serialization failure, 40P01 deadlock, 08xxx connection exceptions,
+//   40001 serialization failure, 40P01 deadlock                -> kAborted
+//     (not kUnavailable: the database is up; PostgresStore retries these
+//     a bounded number of times before returning them)
+//   08xxx connection exceptions,
 //   57P01..57P05 (admin shutdown, crash shutdown, cannot connect now, ...),
 //   55P03 lock not available                                   -> kUnavailable
 //   23505 unique violation                                     -> kAlreadyExists
@@ -24,6 +27,9 @@ namespace steward::pg {
 //   table, 42883 unknown function (not migrated)               -> kFailedPrecondition
 //   anything else                                              -> kInternal
 StatusCode CodeForSqlState(std::string_view sqlstate);
+// The Status for an error the server raised: CodeForSqlState's code, and
+// StatusReason::kDiskFull for 53100 (disk_full).
+Status StatusForSqlState(std::string_view sqlstate, std::string message);
 
 // Status for a failed command. `result` may be null (libpq could not even
 // allocate one, or the connection is gone); then the connection's error

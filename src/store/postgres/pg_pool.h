@@ -43,6 +43,7 @@
 
 #include "steward/clock.h"
 #include "steward/status.h"
+#include "store/pool_stats.h"
 
 namespace steward::pg {
 
@@ -58,15 +59,7 @@ struct PoolOptions {
   Micros leak_threshold = std::chrono::seconds(30);   // leak_threshold_ms
 };
 
-struct PoolStats {
-  int in_use = 0;              // lent out right now
-  int idle = 0;                // open and ready
-  int waiters = 0;             // callers blocked in Acquire()
-  int max = 0;                 // the hard bound
-  int64_t total_wait_us = 0;   // summed time callers spent in Acquire()
-  int64_t leaks_detected = 0;  // leases held past the leak threshold
-  int64_t acquired_total = 0;  // successful Acquire() calls
-};
+using PoolStats = ::steward::PoolStats;  // store/pool_stats.h
 
 class PgPool;
 

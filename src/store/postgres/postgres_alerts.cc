@@ -1,10 +1,9 @@
 // PostgresStore: alerts and the notification outbox (store/alert_store.h).
 //
-// AlertUpsert runs in one transaction: the open alert is locked (FOR UPDATE)
-// so concurrent upserts from many nodes serialise on it, and the outbox rows
-// are inserted before COMMIT. Two nodes opening the same fingerprint at once
-// collide on the partial unique index; the loser retries and finds the open
-// alert. Claims use FOR UPDATE SKIP LOCKED plus a lease.
+// The alert rules run in store/alert_ops.cc over PgAlertTxn: the open alert
+// is locked (FOR UPDATE) so concurrent upserts from many nodes serialise on
+// it, and the outbox rows are inserted before COMMIT. Claims use FOR UPDATE
+// SKIP LOCKED plus a lease.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -68,132 +67,126 @@ OutboxRow RowToOutbox(const PGresult* r, int row) {
   return o;
 }
 
-// One row per channel for one alert change; inside the caller's transaction.
-Status EnqueueRows(PGconn* c, const Alert& a, const std::string& event,
-                   const std::vector<std::string>& channels, Timestamp now,
-                   std::vector<int64_t>& ids) {
-  if (channels.empty()) return Status::Ok();
-  STEWARD_ASSIGN_OR_RETURN(
-      auto r, Exec(c, "enqueueing notifications",
-                   "INSERT INTO alert_outbox (alert_id, channel, event, payload, created_at, "
-                   "next_attempt_at) SELECT $1, ch, $3, $4::jsonb, ts($5), ts($5) "
-                   "FROM unnest($2::text[]) WITH ORDINALITY AS t(ch, ord) ORDER BY ord "
-                   "RETURNING id",
-                   Params()
-                       .Add(a.id)
-                       .Add(pg::TextArray(std::span<const std::string>(channels)))
-                       .Add(event)
-                       .Add(AlertPayloadJson(a, event))
-                       .Add(now)));
-  std::vector<int64_t> got;
-  for (int i = 0; i < PQntuples(r.get()); ++i) got.push_back(pg::GetInt64(r.get(), i, 0));
-  std::sort(got.begin(), got.end());
-  ids.insert(ids.end(), got.begin(), got.end());
-  return Status::Ok();
-}
+class PgAlertTxn final : public AlertTxn {
+ public:
+  explicit PgAlertTxn(pg::PooledConn conn) : conn_(std::move(conn)) {}
+  // Returning the connection to the pool rolls back an open transaction.
+
+  Status Begin() { return Exec(c(), "alerts: begin", "BEGIN").status(); }
+
+  Result<std::optional<Alert>> SelectOpenAlert(const std::string& fingerprint) override {
+    // FOR UPDATE: concurrent upserts of one alert from many nodes serialise.
+    const std::string sql = std::string("SELECT ") + kAlertColumns +
+                            " FROM alerts WHERE fingerprint = $1 AND state = 'open' FOR UPDATE";
+    STEWARD_ASSIGN_OR_RETURN(
+        auto r, Exec(c(), "reading open alert", sql.c_str(), Params().Add(fingerprint)));
+    if (PQntuples(r.get()) == 0) return std::optional<Alert>();
+    return std::optional<Alert>(RowToAlert(r.get(), 0));
+  }
+
+  Result<int64_t> InsertAlert(const Alert& a) override {
+    // A concurrent opener collides on the partial unique index of open
+    // alerts: 23505, kAlreadyExists.
+    STEWARD_ASSIGN_OR_RETURN(
+        auto r, Exec(c(), "opening alert",
+                     "INSERT INTO alerts (fingerprint, rule, labels, severity, summary, detail, "
+                     "job_id, state, count, first_seen, last_seen, last_notified_at) VALUES "
+                     "($1, $2, $3::jsonb, $4, $5, $6, $7, 'open', $8, ts($9), ts($10), ts($11)) "
+                     "RETURNING id",
+                     Params()
+                         .Add(a.fingerprint)
+                         .Add(a.rule)
+                         .Add(a.labels_json)
+                         .Add(a.severity)
+                         .Add(a.summary)
+                         .Add(a.detail)
+                         .Add(a.job_id)
+                         .Add(a.count)
+                         .Add(a.first_seen)
+                         .Add(a.last_seen)
+                         .Add(a.last_notified_at)));
+    return pg::GetInt64(r.get(), 0, 0);
+  }
+
+  Status UpdateAlert(const Alert& a) override {
+    return Exec(c(), "updating alert",
+                "UPDATE alerts SET count = $2, last_seen = ts($3), summary = $4, detail = $5, "
+                "job_id = $6, last_notified_at = ts($7), state = $8, resolved_at = ts($9) "
+                "WHERE id = $1",
+                Params()
+                    .Add(a.id)
+                    .Add(a.count)
+                    .Add(a.last_seen)
+                    .Add(a.summary)
+                    .Add(a.detail)
+                    .Add(a.job_id)
+                    .Add(a.last_notified_at)
+                    .Add(std::string(a.open ? "open" : "resolved"))
+                    .Add(a.resolved_at))
+        .status();
+  }
+
+  Result<std::vector<int64_t>> InsertOutbox(
+      std::optional<int64_t> alert_id, const std::string& event,
+      std::span<const std::pair<std::string, std::string>> rows, Timestamp now) override {
+    std::vector<int64_t> ids;
+    if (rows.empty()) return ids;
+    std::vector<std::string> channels, payloads;
+    for (const auto& [channel, payload] : rows) {
+      channels.push_back(channel);
+      payloads.push_back(payload);
+    }
+    STEWARD_ASSIGN_OR_RETURN(
+        auto r, Exec(c(), "enqueueing notifications",
+                     "INSERT INTO alert_outbox (alert_id, channel, event, payload, created_at, "
+                     "next_attempt_at) SELECT $1::int8, ch, $4, pl::jsonb, ts($5), ts($5) "
+                     "FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(ch, pl, ord) "
+                     "ORDER BY ord RETURNING id",
+                     Params()
+                         .Add(alert_id)
+                         .Add(pg::TextArray(std::span<const std::string>(channels)))
+                         .Add(pg::TextArray(std::span<const std::string>(payloads)))
+                         .Add(event)
+                         .Add(now)));
+    for (int i = 0; i < PQntuples(r.get()); ++i) ids.push_back(pg::GetInt64(r.get(), i, 0));
+    // Ids come from one sequence in insertion (= row) order; RETURNING's
+    // order is not guaranteed.
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+  Status LockDedupKey(const std::string& dedup_key) override {
+    // Transaction-scoped, in the two-key form (apart from the migration lock).
+    return Exec(c(), "locking the dedup key",
+                "SELECT pg_advisory_xact_lock(hashtext('steward.outbox_once'), hashtext($1))",
+                Params().Add(dedup_key))
+        .status();
+  }
+
+  Result<bool> OutboxKeyWritten(const std::string& event, const std::string& dedup_key) override {
+    STEWARD_ASSIGN_OR_RETURN(
+        auto r, Exec(c(), "looking for a written key",
+                     "SELECT 1 FROM alert_outbox WHERE event = $1 AND payload->>'dedup_key' = $2 "
+                     "LIMIT 1",
+                     Params().Add(event).Add(dedup_key)));
+    return PQntuples(r.get()) > 0;
+  }
+
+  Status Commit() override { return Exec(c(), "alerts: commit", "COMMIT").status(); }
+
+ private:
+  PGconn* c() const { return conn_.get(); }
+  pg::PooledConn conn_;
+};
 
 }  // namespace
 
-Result<AlertUpsertResult> PostgresStore::AlertUpsert(const AlertUpsertParams& p) {
-  STEWARD_RETURN_IF_ERROR(ValidateAlertUpsert(p));
-  const bool fire = p.action == AlertUpsertParams::Action::kFire;
-  // Two attempts: the first may lose an "open" race to another node.
-  for (int round = 0;; ++round) {
-    AlertUpsertResult out;
-    STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("AlertUpsert"));
-    PGconn* c = conn.get();
-    STEWARD_ASSIGN_OR_RETURN(auto begin, Exec(c, "upserting alert", "BEGIN"));
-    const std::string find = std::string("SELECT ") + kAlertColumns +
-                             " FROM alerts WHERE fingerprint = $1 AND state = 'open' FOR UPDATE";
-    STEWARD_ASSIGN_OR_RETURN(auto cur,
-                             Exec(c, "reading open alert", find.c_str(), Params().Add(p.fingerprint)));
-    std::optional<Alert> open;
-    if (PQntuples(cur.get()) > 0) open = RowToAlert(cur.get(), 0);
-    if (!open && !fire) return out;  // the pool rolls back the empty transaction
-
-    if (!open) {
-      Alert a;
-      a.fingerprint = p.fingerprint;
-      a.rule = p.rule;
-      a.labels_json = p.labels_json;
-      a.severity = p.severity;
-      a.summary = p.summary;
-      a.detail = p.detail;
-      a.job_id = p.job_id;
-      a.count = p.count;
-      a.last_seen = a.last_notified_at = p.now;
-      a.first_seen = std::min(p.occurred_at.value_or(p.now), p.now);
-      auto ins = Exec(c, "opening alert",
-                      "INSERT INTO alerts (fingerprint, rule, labels, severity, summary, detail, "
-                      "job_id, state, count, first_seen, last_seen, last_notified_at) VALUES "
-                      "($1, $2, $3::jsonb, $4, $5, $6, $7, 'open', $8, ts($10), ts($9), ts($9)) "
-                      "RETURNING id",
-                      Params()
-                          .Add(a.fingerprint)
-                          .Add(a.rule)
-                          .Add(a.labels_json)
-                          .Add(a.severity)
-                          .Add(a.summary)
-                          .Add(a.detail)
-                          .Add(a.job_id)
-                          .Add(a.count)
-                          .Add(p.now)
-                          .Add(a.first_seen));
-      if (!ins.ok()) {
-        if (ins.status().code() == StatusCode::kAlreadyExists && round == 0) continue;
-        return ins.status();
-      }
-      a.id = pg::GetInt64(ins->get(), 0, 0);
-      STEWARD_RETURN_IF_ERROR(EnqueueRows(c, a, "open", p.channels, p.now, out.enqueued));
-      out.change = AlertUpsertResult::Change::kOpened;
-      out.alert_id = a.id;
-      out.count = a.count;
-    } else if (fire) {
-      Alert a = *open;
-      a.count += p.count;
-      a.last_seen = p.now;
-      if (!p.summary.empty()) a.summary = p.summary;
-      if (!p.detail.empty()) a.detail = p.detail;
-      if (p.job_id) a.job_id = p.job_id;
-      const bool remind = p.now - a.last_notified_at >= p.repeat_interval;
-      if (remind) a.last_notified_at = p.now;
-      STEWARD_ASSIGN_OR_RETURN(
-          auto up, Exec(c, "updating alert",
-                        "UPDATE alerts SET count = $2, last_seen = ts($3), summary = $4, "
-                        "detail = $5, job_id = $6, last_notified_at = ts($7) WHERE id = $1",
-                        Params()
-                            .Add(a.id)
-                            .Add(a.count)
-                            .Add(a.last_seen)
-                            .Add(a.summary)
-                            .Add(a.detail)
-                            .Add(a.job_id)
-                            .Add(a.last_notified_at)));
-      if (remind) {
-        STEWARD_RETURN_IF_ERROR(EnqueueRows(c, a, "repeat", p.channels, p.now, out.enqueued));
-      }
-      out.change = remind ? AlertUpsertResult::Change::kReminded
-                          : AlertUpsertResult::Change::kRepeated;
-      out.alert_id = a.id;
-      out.count = a.count;
-    } else {
-      Alert a = *open;
-      a.open = false;
-      a.resolved_at = p.now;
-      if (!p.detail.empty()) a.detail = p.detail;
-      STEWARD_ASSIGN_OR_RETURN(
-          auto up, Exec(c, "resolving alert",
-                        "UPDATE alerts SET state = 'resolved', resolved_at = ts($2), detail = $3 "
-                        "WHERE id = $1",
-                        Params().Add(a.id).Add(p.now).Add(a.detail)));
-      STEWARD_RETURN_IF_ERROR(EnqueueRows(c, a, "resolve", p.channels, p.now, out.enqueued));
-      out.change = AlertUpsertResult::Change::kResolved;
-      out.alert_id = a.id;
-      out.count = a.count;
-    }
-    STEWARD_ASSIGN_OR_RETURN(auto commit, Exec(c, "committing alert", "COMMIT"));
-    return out;
-  }
+Status PostgresStore::RunAlertTxn(std::string_view label,
+                                  const std::function<Status(AlertTxn&)>& fn) {
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn(label));
+  PgAlertTxn txn(std::move(conn));
+  STEWARD_RETURN_IF_ERROR(txn.Begin());
+  return fn(txn);
 }
 
 Result<Alert> PostgresStore::AlertGetOpen(const std::string& fingerprint) {
@@ -216,17 +209,6 @@ Result<std::vector<Alert>> PostgresStore::AlertList(bool open_only, int limit) {
   std::vector<Alert> out;
   for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(RowToAlert(r.get(), i));
   return out;
-}
-
-Result<int64_t> PostgresStore::OutboxEnqueue(const std::string& channel, const std::string& event,
-                                             const std::string& payload_json, Timestamp now) {
-  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("OutboxEnqueue"));
-  STEWARD_ASSIGN_OR_RETURN(
-      auto r, Exec(conn.get(), "enqueueing notification",
-                   "INSERT INTO alert_outbox (channel, event, payload, created_at, "
-                   "next_attempt_at) VALUES ($1, $2, $3::jsonb, ts($4), ts($4)) RETURNING id",
-                   Params().Add(channel).Add(event).Add(payload_json).Add(now)));
-  return pg::GetInt64(r.get(), 0, 0);
 }
 
 Result<std::vector<OutboxRow>> PostgresStore::OutboxClaim(const OutboxClaimParams& p) {
@@ -381,43 +363,6 @@ SELECT coalesce(f.queue, e.queue), coalesce(f.completed, 0), coalesce(f.discarde
   for (int i = 0; i < PQntuples(l.get()); ++i) out.alerts.push_back(RowToAlert(l.get(), i));
   STEWARD_ASSIGN_OR_RETURN(auto commit, Exec(c, "summarizing activity", "COMMIT"));
   return out;
-}
-
-Result<std::vector<int64_t>> PostgresStore::OutboxEnqueueOnce(const OutboxEnqueueOnceParams& p) {
-  STEWARD_ASSIGN_OR_RETURN(std::vector<std::string> payloads, OutboxOncePayloads(p));
-  std::vector<std::string> channels;
-  for (const auto& row : p.rows) channels.push_back(row.first);
-  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("OutboxEnqueueOnce"));
-  PGconn* c = conn.get();
-  STEWARD_ASSIGN_OR_RETURN(auto begin, Exec(c, "enqueueing once", "BEGIN"));
-  // Nodes trying the same key queue up on this transaction-scoped lock (the
-  // two-key form, apart from the migration lock), so the check below sees
-  // the winner's committed rows.
-  STEWARD_ASSIGN_OR_RETURN(auto lock, Exec(c, "locking the dedup key",
-                                           "SELECT pg_advisory_xact_lock(hashtext('steward.outbox_once'), "
-                                           "hashtext($1))",
-                                           Params().Add(p.dedup_key)));
-  STEWARD_ASSIGN_OR_RETURN(
-      auto found, Exec(c, "looking for a written key",
-                       "SELECT 1 FROM alert_outbox WHERE event = $1 AND payload->>'dedup_key' = $2 LIMIT 1",
-                       Params().Add(p.event).Add(p.dedup_key)));
-  std::vector<int64_t> ids;
-  if (PQntuples(found.get()) > 0) return ids;  // the pool rolls back
-  STEWARD_ASSIGN_OR_RETURN(
-      auto r, Exec(c, "enqueueing once",
-                   "INSERT INTO alert_outbox (channel, event, payload, created_at, next_attempt_at) "
-                   "SELECT ch, $3, pl::jsonb, ts($4), ts($4) "
-                   "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(ch, pl, ord) ORDER BY ord "
-                   "RETURNING id",
-                   Params()
-                       .Add(pg::TextArray(std::span<const std::string>(channels)))
-                       .Add(pg::TextArray(std::span<const std::string>(payloads)))
-                       .Add(p.event)
-                       .Add(p.now)));
-  for (int i = 0; i < PQntuples(r.get()); ++i) ids.push_back(pg::GetInt64(r.get(), i, 0));
-  std::sort(ids.begin(), ids.end());
-  STEWARD_ASSIGN_OR_RETURN(auto commit, Exec(c, "enqueueing once", "COMMIT"));
-  return ids;
 }
 
 }  // namespace steward

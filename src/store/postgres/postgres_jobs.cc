@@ -20,6 +20,15 @@ using pg::Params;
 
 namespace {
 
+// kLockInIdOrder: every statement that locks several jobs it names (lease
+// extension, release, complete_jobs() since migration 8, the cancels of a
+// schedule's jobs) locks them in ascending id order, in a MATERIALIZED
+// "SELECT ... ORDER BY id FOR UPDATE" before it updates them. Two such
+// statements over overlapping ids then wait for each other instead of
+// deadlocking; an UPDATE alone locks in whatever order its plan visits rows
+// (a bitmap scan: physical order). Claims, rescue and retention lock with
+// SKIP LOCKED and never wait.
+
 constexpr const char* kPending = "('scheduled', 'available', 'retryable')";
 
 // The column list every job query returns, in RowToJob's order.
@@ -288,11 +297,14 @@ Result<std::vector<int64_t>> PostgresStore::JobExtendLeases(const std::string& w
                                                             Timestamp lease_until) {
   std::vector<int64_t> cancel;
   if (ids.empty()) return cancel;
+  // Rows are locked in id order (kLockInIdOrder), as complete_jobs() does.
   STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("JobExtendLeases"));
   STEWARD_ASSIGN_OR_RETURN(
       auto r, Exec(conn.get(), "extending leases",
-                   "UPDATE jobs AS j SET lease_expires_at = ts($3) "
-                   "WHERE j.id = ANY($2::int8[]) AND j.state = 'running' AND j.lease_owner = $1 "
+                   "WITH locked AS MATERIALIZED (SELECT id FROM jobs WHERE id = ANY($2::int8[]) "
+                   "AND state = 'running' AND lease_owner = $1 ORDER BY id FOR UPDATE) "
+                   "UPDATE jobs AS j SET lease_expires_at = ts($3) FROM locked "
+                   "WHERE j.id = locked.id AND j.state = 'running' AND j.lease_owner = $1 "
                    "RETURNING j.id, j.cancel_requested",
                    Params().Add(worker_id).Add(pg::IntArray(ids)).Add(lease_until)));
   for (int row = 0; row < PQntuples(r.get()); ++row) {
@@ -305,17 +317,21 @@ Result<std::vector<int64_t>> PostgresStore::JobExtendLeases(const std::string& w
 Result<int> PostgresStore::JobRelease(const std::string& worker_id, std::span<const int64_t> ids,
                                       Timestamp now) {
   if (ids.empty()) return 0;
-  // pg_notify in the final SELECT runs once per queue (PostgreSQL also folds
-  // identical notifications within a transaction) and is sent at commit.
+  // Rows are locked in id order (kLockInIdOrder). pg_notify in the final SELECT runs once per queue
+  // (PostgreSQL also folds identical notifications within a transaction) and is sent at commit.
   constexpr const char* kSql = R"sql(
-WITH rel AS (
+WITH locked AS MATERIALIZED (
+  SELECT id FROM jobs WHERE id = ANY($2::int8[]) AND state = 'running' AND lease_owner = $1
+   ORDER BY id FOR UPDATE
+), rel AS (
   UPDATE jobs AS j
      SET state = CASE WHEN j.cancel_requested THEN 'cancelled' ELSE 'available' END,
          run_at = CASE WHEN j.cancel_requested THEN j.run_at ELSE ts($3) END,
          attempt = CASE WHEN j.cancel_requested THEN j.attempt ELSE j.attempt - 1 END,
          finished_at = CASE WHEN j.cancel_requested THEN ts($3) END,
          lease_owner = NULL, lease_expires_at = NULL
-   WHERE j.id = ANY($2::int8[]) AND j.state = 'running' AND j.lease_owner = $1
+    FROM locked
+   WHERE j.id = locked.id AND j.state = 'running' AND j.lease_owner = $1
   RETURNING j.queue, j.state
 )
 SELECT d.queue, d.n, CASE WHEN d.available THEN pg_notify($4, d.queue)::text END

@@ -29,7 +29,7 @@ constexpr const char* kCheckSelect =
     "last_exit_status, last_ping_body, us(last_success_at), ping_count, us(created_at), "
     "us(updated_at) FROM checks ";
 
-std::vector<Schedule> RowsToSchedules(const PGresult* r) {
+Result<std::vector<Schedule>> RowsToSchedules(const PGresult* r) {
   std::vector<Schedule> out;
   for (int i = 0; i < PQntuples(r); ++i) {
     Schedule s;
@@ -41,9 +41,14 @@ std::vector<Schedule> RowsToSchedules(const PGresult* r) {
     s.spec.payload = pg::GetText(r, i, 5);
     s.spec.priority = pg::GetInt(r, i, 6);
     s.spec.max_attempts = pg::GetInt(r, i, 7);
-    s.spec.catch_up = schedule_ops::ValueOr(ParseCatchUpPolicy(pg::GetText(r, i, 8)), CatchUpPolicy::kLatest);
+    const std::string catch_up = pg::GetText(r, i, 8), overlap = pg::GetText(r, i, 10);
+    STEWARD_ASSIGN_OR_RETURN(s.spec.catch_up,
+                             schedule_ops::StoredEnum(ParseCatchUpPolicy(catch_up), "schedule",
+                                                      s.spec.name, "catch_up", catch_up));
     s.spec.max_catch_up = pg::GetInt(r, i, 9);
-    s.spec.overlap = schedule_ops::ValueOr(ParseOverlapPolicy(pg::GetText(r, i, 10)), OverlapPolicy::kAllow);
+    STEWARD_ASSIGN_OR_RETURN(s.spec.overlap,
+                             schedule_ops::StoredEnum(ParseOverlapPolicy(overlap), "schedule",
+                                                      s.spec.name, "overlap", overlap));
     s.spec.grace = Micros(pg::GetInt64(r, i, 11));
     s.spec.enabled = pg::GetBool(r, i, 12);
     s.paused = pg::GetBool(r, i, 13);
@@ -62,7 +67,7 @@ std::vector<Schedule> RowsToSchedules(const PGresult* r) {
   return out;
 }
 
-std::vector<Check> RowsToChecks(const PGresult* r) {
+Result<std::vector<Check>> RowsToChecks(const PGresult* r) {
   std::vector<Check> out;
   for (int i = 0; i < PQntuples(r); ++i) {
     Check c;
@@ -73,8 +78,12 @@ std::vector<Check> RowsToChecks(const PGresult* r) {
     c.spec.grace = Micros(pg::GetInt64(r, i, 4));
     c.spec.source = pg::GetText(r, i, 5);
     c.spec.schedule = pg::GetOptText(r, i, 6);
-    c.state = schedule_ops::ValueOr(ParseCheckState(pg::GetText(r, i, 7)), CheckState::kNew);
-    c.notified_state = schedule_ops::ValueOr(ParseCheckState(pg::GetText(r, i, 8)), CheckState::kNew);
+    const std::string state = pg::GetText(r, i, 7), notified = pg::GetText(r, i, 8);
+    STEWARD_ASSIGN_OR_RETURN(c.state, schedule_ops::StoredEnum(ParseCheckState(state), "check",
+                                                               c.spec.name, "state", state));
+    STEWARD_ASSIGN_OR_RETURN(
+        c.notified_state, schedule_ops::StoredEnum(ParseCheckState(notified), "check", c.spec.name,
+                                                   "notified_state", notified));
     c.started = pg::GetBool(r, i, 9);
     c.started_at = pg::GetOptTime(r, i, 10);
     c.last_rid = pg::GetOptText(r, i, 11);
@@ -276,97 +285,12 @@ ON CONFLICT (name) DO UPDATE SET period_us = EXCLUDED.period_us, cron = EXCLUDED
 
 }  // namespace
 
-template <typename F>
-auto PostgresStore::WithScheduleTxn(std::string_view label, F fn)
-    -> decltype(fn(std::declval<ScheduleTxn&>(), std::declval<std::set<std::string>&>())) {
-  std::set<std::string> queues;
-  std::optional<decltype(fn(std::declval<ScheduleTxn&>(), queues))> r;
-  {
-    STEWARD_ASSIGN_OR_RETURN(auto conn, Conn(label));
-    PgScheduleTxn txn(std::move(conn));
-    STEWARD_RETURN_IF_ERROR(txn.Begin());
-    r.emplace(fn(txn, queues));
-  }
-  if (r->ok()) {
-    for (const auto& q : queues) NotifyJobsAdded(q);
-  }
-  return std::move(*r);
-}
-
-Result<Schedule> PostgresStore::ScheduleUpsert(const ScheduleSpec& spec, Timestamp now) {
-  return WithScheduleTxn("ScheduleUpsert", [&](ScheduleTxn& t, auto&) {
-    return schedule_ops::Upsert(t, spec, now);
-  });
-}
-Result<std::vector<std::string>> PostgresStore::ScheduleDisableMissing(
-    std::string_view source, std::span<const std::string> keep, Timestamp now) {
-  return WithScheduleTxn("ScheduleDisableMissing", [&](ScheduleTxn& t, auto&) {
-    return schedule_ops::DisableMissing(t, source, keep, now);
-  });
-}
-Result<Schedule> PostgresStore::ScheduleGet(std::string_view name) {
-  return WithScheduleTxn("ScheduleGet",
-                         [&](ScheduleTxn& t, auto&) { return schedule_ops::Get(t, name); });
-}
-Result<std::vector<Schedule>> PostgresStore::ScheduleList() {
-  return WithScheduleTxn("ScheduleList",
-                         [&](ScheduleTxn& t, auto&) { return schedule_ops::List(t); });
-}
-Status PostgresStore::ScheduleSetPaused(std::string_view name, bool paused, Timestamp now) {
-  return WithScheduleTxn("ScheduleSetPaused", [&](ScheduleTxn& t, auto&) {
-    return schedule_ops::SetPaused(t, name, paused, now);
-  });
-}
-Status PostgresStore::ScheduleDelete(std::string_view name) {
-  return WithScheduleTxn("ScheduleDelete",
-                         [&](ScheduleTxn& t, auto&) { return schedule_ops::Delete(t, name); });
-}
-Result<int64_t> PostgresStore::ScheduleTrigger(std::string_view name, Timestamp now) {
-  return WithScheduleTxn("ScheduleTrigger", [&](ScheduleTxn& t, auto& q) {
-    return schedule_ops::Trigger(t, name, now, q);
-  });
-}
-Result<std::vector<ScheduleFireResult>> PostgresStore::ScheduleFireDue(Timestamp now, int limit) {
-  return WithScheduleTxn("ScheduleFireDue", [&](ScheduleTxn& t, auto& q) {
-    return schedule_ops::FireDue(t, now, limit, q);
-  });
-}
-Result<std::optional<Timestamp>> PostgresStore::ScheduleNextFireAt() {
-  return WithScheduleTxn("ScheduleNextFireAt",
-                         [&](ScheduleTxn& t, auto&) { return schedule_ops::NextFireAt(t); });
-}
-Status PostgresStore::ScheduleRecordRun(std::string_view name, bool success, Timestamp at) {
-  return WithScheduleTxn("ScheduleRecordRun", [&](ScheduleTxn& t, auto&) {
-    return schedule_ops::RecordRun(t, name, success, at);
-  });
-}
-Result<Check> PostgresStore::CheckUpsert(const CheckSpec& spec, Timestamp now) {
-  return WithScheduleTxn("CheckUpsert", [&](ScheduleTxn& t, auto&) {
-    return schedule_ops::CheckUpsert(t, spec, now);
-  });
-}
-Result<std::vector<std::string>> PostgresStore::CheckDisableMissing(
-    std::string_view source, std::span<const std::string> keep, Timestamp now) {
-  return WithScheduleTxn("CheckDisableMissing", [&](ScheduleTxn& t, auto&) {
-    return schedule_ops::CheckDisableMissing(t, source, keep, now);
-  });
-}
-Result<Check> PostgresStore::CheckGet(std::string_view name) {
-  return WithScheduleTxn("CheckGet",
-                         [&](ScheduleTxn& t, auto&) { return schedule_ops::CheckGet(t, name); });
-}
-Result<std::vector<Check>> PostgresStore::CheckList() {
-  return WithScheduleTxn("CheckList",
-                         [&](ScheduleTxn& t, auto&) { return schedule_ops::CheckList(t); });
-}
-Result<Check> PostgresStore::CheckPing(const CheckPingParams& p) {
-  return WithScheduleTxn("CheckPing",
-                         [&](ScheduleTxn& t, auto&) { return schedule_ops::CheckPing(t, p); });
-}
-Result<std::vector<CheckTransition>> PostgresStore::CheckEvaluate(Timestamp now) {
-  return WithScheduleTxn("CheckEvaluate", [&](ScheduleTxn& t, auto&) {
-    return schedule_ops::CheckEvaluate(t, now);
-  });
+Status PostgresStore::RunScheduleTxn(std::string_view label,
+                                     const std::function<Status(ScheduleTxn&)>& fn) {
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn(label));
+  PgScheduleTxn txn(std::move(conn));
+  STEWARD_RETURN_IF_ERROR(txn.Begin());
+  return fn(txn);
 }
 
 }  // namespace steward

@@ -153,7 +153,7 @@ bool PostgresStore::WaitForListener(Micros timeout) {
 }
 
 StoreCapabilities PostgresStore::Capabilities() const {
-  return StoreCapabilities{.listen_notify = true, .multi_node = true, .backend = "postgres"};
+  return StoreCapabilities{.backend = "postgres"};
 }
 
 Status PostgresStore::Ping() {

@@ -32,6 +32,7 @@
 #include "store/postgres/pg_pool.h"
 #include "store/schedule_ops.h"
 #include "store/store.h"
+#include "store/txn_store.h"
 
 namespace steward {
 
@@ -52,7 +53,7 @@ namespace pg {
 class PgListener;
 }
 
-class PostgresStore final : public Store {
+class PostgresStore final : public TxnStore {
  public:
   // Opens the pool (checking that one connection can be made) and starts
   // the listener, waiting briefly for its LISTEN to take effect. Does not
@@ -86,12 +87,9 @@ class PostgresStore final : public Store {
   Result<std::vector<QueueStats>> QueueStatsAll(Timestamp now) override;
   Status QueueSetPaused(const std::string& queue, bool paused) override;
 
-  // --- AlertStore (alert_store.h) ---
-  Result<AlertUpsertResult> AlertUpsert(const AlertUpsertParams& p) override;
+  // --- AlertStore (alert_store.h); the writes are TxnStore's ---
   Result<Alert> AlertGetOpen(const std::string& fingerprint) override;
   Result<std::vector<Alert>> AlertList(bool open_only, int limit) override;
-  Result<int64_t> OutboxEnqueue(const std::string& channel, const std::string& event,
-                                const std::string& payload_json, Timestamp now) override;
   Result<std::vector<OutboxRow>> OutboxClaim(const OutboxClaimParams& p) override;
   Result<bool> OutboxMarkDelivered(int64_t id, const std::string& owner, Timestamp now) override;
   Result<int> OutboxRelease(std::span<const int64_t> ids, const std::string& owner) override;
@@ -100,47 +98,10 @@ class PostgresStore final : public Store {
                                 bool permanent) override;
   Result<std::vector<OutboxRow>> OutboxList(const OutboxListParams& p) override;
   Result<int> OutboxDeleteFinished(Timestamp before, int limit) override;
-  // daily digest (alert_store.h)
   Result<ActivitySummary> ActivitySummarize(const ActivitySummarizeParams& p) override;
-  Result<std::vector<int64_t>> OutboxEnqueueOnce(const OutboxEnqueueOnceParams& p) override;
-  // --- end AlertStore ---
-
-  // --- ScheduleStore (schedule_store.h) ---
-  // Implemented in postgres_schedules.cc over store/schedule_ops.h.
-  Result<Schedule> ScheduleUpsert(const ScheduleSpec& spec, Timestamp now) override;
-  Result<std::vector<std::string>> ScheduleDisableMissing(std::string_view source,
-                                                          std::span<const std::string> keep,
-                                                          Timestamp now) override;
-  Result<Schedule> ScheduleGet(std::string_view name) override;
-  Result<std::vector<Schedule>> ScheduleList() override;
-  Status ScheduleSetPaused(std::string_view name, bool paused, Timestamp now) override;
-  Status ScheduleDelete(std::string_view name) override;
-  Result<int64_t> ScheduleTrigger(std::string_view name, Timestamp now) override;
-  Result<std::vector<ScheduleFireResult>> ScheduleFireDue(Timestamp now, int limit) override;
-  Result<std::optional<Timestamp>> ScheduleNextFireAt() override;
-  Status ScheduleRecordRun(std::string_view name, bool success, Timestamp at) override;
-  Result<Check> CheckUpsert(const CheckSpec& spec, Timestamp now) override;
-  Result<std::vector<std::string>> CheckDisableMissing(std::string_view source,
-                                                       std::span<const std::string> keep,
-                                                       Timestamp now) override;
-  Result<Check> CheckGet(std::string_view name) override;
-  Result<std::vector<Check>> CheckList() override;
-  Result<Check> CheckPing(const CheckPingParams& p) override;
-  Result<std::vector<CheckTransition>> CheckEvaluate(Timestamp now) override;
-
- private:
-  // Runs fn(ScheduleTxn&, queues) in one transaction on one pooled
-  // connection (labelled for leak reports), then wakes the fetchers of
-  // `queues`.
-  template <typename F>
-  auto WithScheduleTxn(std::string_view label, F fn)
-      -> decltype(fn(std::declval<ScheduleTxn&>(), std::declval<std::set<std::string>&>()));
-
- public:
-  // --- end ScheduleStore ---
 
   // --- PostgreSQL specifics (for /readyz, metrics and tests) ---------------
-  pg::PoolStats pool_stats() const { return pool_->Stats(); }
+  std::optional<PoolStats> pool_stats() const override { return pool_->Stats(); }
   std::string LastLeakReport() const { return pool_->LastLeakReport(); }
   pg::PgPool& pool() { return *pool_; }
   const std::string& schema() const { return options_.schema; }
@@ -149,6 +110,13 @@ class PostgresStore final : public Store {
   // True while the LISTEN connection is up; WaitForListener waits for it.
   bool listener_connected() const;
   bool WaitForListener(Micros timeout);
+
+ protected:
+  // TxnStore: one transaction on one pooled connection, labelled for leak
+  // reports (postgres_schedules.cc, postgres_alerts.cc).
+  Status RunScheduleTxn(std::string_view label,
+                        const std::function<Status(ScheduleTxn&)>& fn) override;
+  Status RunAlertTxn(std::string_view label, const std::function<Status(AlertTxn&)>& fn) override;
 
  private:
   explicit PostgresStore(PostgresOptions options);

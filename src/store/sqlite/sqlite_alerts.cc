@@ -1,7 +1,8 @@
 // SqliteStore: alerts and the notification outbox (store/alert_store.h).
 //
-// Writes run on the writer connection inside BEGIN IMMEDIATE, so an alert
-// change and its outbox rows commit together, and a claim (one UPDATE over
+// The alert rules run in store/alert_ops.cc over SqliteAlertTxn. Writes run
+// on the writer connection inside BEGIN IMMEDIATE, so an alert change and
+// its outbox rows commit together, and a claim (one UPDATE over
 // a subquery) cannot hand one row to two claimers: SQLite has one writer.
 #include <algorithm>
 #include <map>
@@ -64,140 +65,116 @@ OutboxRow ReadOutbox(const Stmt& s) {
   return r;
 }
 
-// Inserts one outbox row per channel; caller holds the writer in a txn.
-Status EnqueueRows(Conn& w, const Alert& a, const std::string& event,
-                   const std::vector<std::string>& channels, Timestamp now,
-                   std::vector<int64_t>& ids) {
-  const std::string payload = AlertPayloadJson(a, event);
-  STEWARD_ASSIGN_OR_RETURN(
-      sqlite3_stmt * raw,
-      w.Prepare("INSERT INTO alert_outbox (alert_id, channel, event, payload, created_at, "
-                "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"));
-  for (const std::string& ch : channels) {
-    Stmt s(w, raw);
-    s.Bind(1, a.id);
-    s.Bind(2, ch);
-    s.Bind(3, event);
-    s.Bind(4, payload);
-    s.Bind(5, now);
-    STEWARD_RETURN_IF_ERROR(s.Run("enqueue notification"));
-    ids.push_back(sqlite3_last_insert_rowid(w.db()));
+// One BEGIN IMMEDIATE transaction on the writer connection: holding the
+// write lock is the row lock, so nothing else to lock.
+class SqliteAlertTxn final : public AlertTxn {
+ public:
+  explicit SqliteAlertTxn(Conn& conn)
+      : conn_(conn), lock_(conn.mu()), txn_(conn, Txn::Mode::kWrite) {}
+
+  Status Begin() { return txn_.Begin(); }
+
+  Result<std::optional<Alert>> SelectOpenAlert(const std::string& fingerprint) override {
+    static const std::string sql = std::string("SELECT ") + kAlertColumns +
+                                   " FROM alerts WHERE fingerprint = ?1 AND state = 'open'";
+    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn_.Prepare(sql));
+    Stmt s(conn_, raw);
+    s.Bind(1, fingerprint);
+    STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("read open alert"));
+    if (!row) return std::optional<Alert>();
+    return std::optional<Alert>(ReadAlert(s));
   }
-  return Status::Ok();
-}
+
+  Result<int64_t> InsertAlert(const Alert& a) override {
+    STEWARD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * raw,
+        conn_.Prepare("INSERT INTO alerts (fingerprint, rule, labels, severity, summary, "
+                      "detail, job_id, state, count, first_seen, last_seen, "
+                      "last_notified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, "
+                      "?9, ?10, ?11)"));
+    Stmt s(conn_, raw);
+    s.Bind(1, a.fingerprint);
+    s.Bind(2, a.rule);
+    s.Bind(3, a.labels_json);
+    s.Bind(4, a.severity);
+    s.Bind(5, a.summary);
+    s.Bind(6, a.detail);
+    s.Bind(7, a.job_id);
+    s.Bind(8, a.count);
+    s.Bind(9, a.first_seen);
+    s.Bind(10, a.last_seen);
+    s.Bind(11, a.last_notified_at);
+    STEWARD_RETURN_IF_ERROR(s.Run("open alert"));
+    return static_cast<int64_t>(sqlite3_last_insert_rowid(conn_.db()));
+  }
+
+  Status UpdateAlert(const Alert& a) override {
+    STEWARD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * raw,
+        conn_.Prepare("UPDATE alerts SET count = ?2, last_seen = ?3, summary = ?4, detail = ?5, "
+                      "job_id = ?6, last_notified_at = ?7, state = ?8, resolved_at = ?9 "
+                      "WHERE id = ?1"));
+    Stmt s(conn_, raw);
+    s.Bind(1, a.id);
+    s.Bind(2, a.count);
+    s.Bind(3, a.last_seen);
+    s.Bind(4, a.summary);
+    s.Bind(5, a.detail);
+    s.Bind(6, a.job_id);
+    s.Bind(7, a.last_notified_at);
+    s.Bind(8, a.open ? "open" : "resolved");
+    s.Bind(9, a.resolved_at);
+    return s.Run("update alert");
+  }
+
+  Result<std::vector<int64_t>> InsertOutbox(
+      std::optional<int64_t> alert_id, const std::string& event,
+      std::span<const std::pair<std::string, std::string>> rows, Timestamp now) override {
+    STEWARD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * raw,
+        conn_.Prepare("INSERT INTO alert_outbox (alert_id, channel, event, payload, created_at, "
+                      "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"));
+    std::vector<int64_t> ids;
+    for (const auto& [channel, payload] : rows) {
+      Stmt s(conn_, raw);
+      s.Bind(1, alert_id);
+      s.Bind(2, channel);
+      s.Bind(3, event);
+      s.Bind(4, payload);
+      s.Bind(5, now);
+      STEWARD_RETURN_IF_ERROR(s.Run("enqueue notification"));
+      ids.push_back(sqlite3_last_insert_rowid(conn_.db()));
+    }
+    return ids;
+  }
+
+  Status LockDedupKey(const std::string& /*dedup_key*/) override { return Status::Ok(); }
+
+  Result<bool> OutboxKeyWritten(const std::string& event, const std::string& dedup_key) override {
+    STEWARD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * raw, conn_.Prepare("SELECT 1 FROM alert_outbox WHERE event = ?1 "
+                                          "AND json_extract(payload, '$.dedup_key') = ?2 LIMIT 1"));
+    Stmt s(conn_, raw);
+    s.Bind(1, event);
+    s.Bind(2, dedup_key);
+    return s.Step("look for a written key");
+  }
+
+  Status Commit() override { return txn_.Commit(); }
+
+ private:
+  Conn& conn_;
+  std::lock_guard<std::mutex> lock_;
+  Txn txn_;
+};
 
 }  // namespace
 
-Result<AlertUpsertResult> SqliteStore::AlertUpsert(const AlertUpsertParams& p) {
-  STEWARD_RETURN_IF_ERROR(ValidateAlertUpsert(p));
-  const bool fire = p.action == AlertUpsertParams::Action::kFire;
-  AlertUpsertResult out;
-  std::lock_guard lock(writer_->mu());
-  Txn txn(*writer_, Txn::Mode::kWrite);
+Status SqliteStore::RunAlertTxn(std::string_view /*label*/,
+                                const std::function<Status(AlertTxn&)>& fn) {
+  SqliteAlertTxn txn(*writer_);
   STEWARD_RETURN_IF_ERROR(txn.Begin());
-  std::optional<Alert> open;
-  {
-    static const std::string sql = std::string("SELECT ") + kAlertColumns +
-                                   " FROM alerts WHERE fingerprint = ?1 AND state = 'open'";
-    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, writer_->Prepare(sql));
-    Stmt s(*writer_, raw);
-    s.Bind(1, p.fingerprint);
-    STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("read open alert"));
-    if (row) open = ReadAlert(s);
-  }
-  if (!open && !fire) return out;  // nothing to resolve
-
-  if (!open) {
-    Alert a;
-    a.fingerprint = p.fingerprint;
-    a.rule = p.rule;
-    a.labels_json = p.labels_json;
-    a.severity = p.severity;
-    a.summary = p.summary;
-    a.detail = p.detail;
-    a.job_id = p.job_id;
-    a.count = p.count;
-    a.last_seen = a.last_notified_at = p.now;
-    a.first_seen = std::min(p.occurred_at.value_or(p.now), p.now);
-    {
-      STEWARD_ASSIGN_OR_RETURN(
-          sqlite3_stmt * raw,
-          writer_->Prepare("INSERT INTO alerts (fingerprint, rule, labels, severity, summary, "
-                           "detail, job_id, state, count, first_seen, last_seen, "
-                           "last_notified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, "
-                           "?10, ?9, ?9)"));
-      Stmt s(*writer_, raw);
-      s.Bind(1, a.fingerprint);
-      s.Bind(2, a.rule);
-      s.Bind(3, a.labels_json);
-      s.Bind(4, a.severity);
-      s.Bind(5, a.summary);
-      s.Bind(6, a.detail);
-      s.Bind(7, a.job_id);
-      s.Bind(8, a.count);
-      s.Bind(9, p.now);
-      s.Bind(10, a.first_seen);
-      STEWARD_RETURN_IF_ERROR(s.Run("open alert"));
-    }
-    a.id = sqlite3_last_insert_rowid(writer_->db());
-    STEWARD_RETURN_IF_ERROR(EnqueueRows(*writer_, a, "open", p.channels, p.now, out.enqueued));
-    out.change = AlertUpsertResult::Change::kOpened;
-    out.alert_id = a.id;
-    out.count = a.count;
-  } else if (fire) {
-    Alert a = *open;
-    a.count += p.count;
-    a.last_seen = p.now;
-    if (!p.summary.empty()) a.summary = p.summary;
-    if (!p.detail.empty()) a.detail = p.detail;
-    if (p.job_id) a.job_id = p.job_id;
-    const bool remind = p.now - a.last_notified_at >= p.repeat_interval;
-    if (remind) a.last_notified_at = p.now;
-    {
-      STEWARD_ASSIGN_OR_RETURN(
-          sqlite3_stmt * raw,
-          writer_->Prepare("UPDATE alerts SET count = ?2, last_seen = ?3, summary = ?4, "
-                           "detail = ?5, job_id = ?6, last_notified_at = ?7 WHERE id = ?1"));
-      Stmt s(*writer_, raw);
-      s.Bind(1, a.id);
-      s.Bind(2, a.count);
-      s.Bind(3, a.last_seen);
-      s.Bind(4, a.summary);
-      s.Bind(5, a.detail);
-      s.Bind(6, a.job_id);
-      s.Bind(7, a.last_notified_at);
-      STEWARD_RETURN_IF_ERROR(s.Run("update alert"));
-    }
-    if (remind) {
-      STEWARD_RETURN_IF_ERROR(EnqueueRows(*writer_, a, "repeat", p.channels, p.now, out.enqueued));
-    }
-    out.change = remind ? AlertUpsertResult::Change::kReminded
-                        : AlertUpsertResult::Change::kRepeated;
-    out.alert_id = a.id;
-    out.count = a.count;
-  } else {
-    Alert a = *open;
-    a.open = false;
-    a.resolved_at = p.now;
-    if (!p.detail.empty()) a.detail = p.detail;
-    {
-      STEWARD_ASSIGN_OR_RETURN(
-          sqlite3_stmt * raw,
-          writer_->Prepare("UPDATE alerts SET state = 'resolved', resolved_at = ?2, detail = ?3 "
-                           "WHERE id = ?1"));
-      Stmt s(*writer_, raw);
-      s.Bind(1, a.id);
-      s.Bind(2, p.now);
-      s.Bind(3, a.detail);
-      STEWARD_RETURN_IF_ERROR(s.Run("resolve alert"));
-    }
-    STEWARD_RETURN_IF_ERROR(EnqueueRows(*writer_, a, "resolve", p.channels, p.now, out.enqueued));
-    out.change = AlertUpsertResult::Change::kResolved;
-    out.alert_id = a.id;
-    out.count = a.count;
-  }
-  STEWARD_RETURN_IF_ERROR(txn.Commit());
-  return out;
+  return fn(txn);
 }
 
 Result<Alert> SqliteStore::AlertGetOpen(const std::string& fingerprint) {
@@ -228,22 +205,6 @@ Result<std::vector<Alert>> SqliteStore::AlertList(bool open_only, int limit) {
     out.push_back(ReadAlert(s));
   }
   return out;
-}
-
-Result<int64_t> SqliteStore::OutboxEnqueue(const std::string& channel, const std::string& event,
-                                           const std::string& payload_json, Timestamp now) {
-  std::lock_guard lock(writer_->mu());
-  STEWARD_ASSIGN_OR_RETURN(
-      sqlite3_stmt * raw,
-      writer_->Prepare("INSERT INTO alert_outbox (channel, event, payload, created_at, "
-                       "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?4)"));
-  Stmt s(*writer_, raw);
-  s.Bind(1, channel);
-  s.Bind(2, event);
-  s.Bind(3, payload_json);
-  s.Bind(4, now);
-  STEWARD_RETURN_IF_ERROR(s.Run("enqueue notification"));
-  return sqlite3_last_insert_rowid(writer_->db());
 }
 
 Result<std::vector<OutboxRow>> SqliteStore::OutboxClaim(const OutboxClaimParams& p) {
@@ -438,42 +399,6 @@ Result<ActivitySummary> SqliteStore::ActivitySummarize(const ActivitySummarizePa
     out.queues.push_back(std::move(q));
   }
   return out;
-}
-
-Result<std::vector<int64_t>> SqliteStore::OutboxEnqueueOnce(const OutboxEnqueueOnceParams& p) {
-  STEWARD_ASSIGN_OR_RETURN(std::vector<std::string> payloads, OutboxOncePayloads(p));
-  std::vector<int64_t> ids;
-  // BEGIN IMMEDIATE takes the one write lock: check and insert cannot
-  // interleave with another process doing the same.
-  std::lock_guard lock(writer_->mu());
-  Txn txn(*writer_, Txn::Mode::kWrite);
-  STEWARD_RETURN_IF_ERROR(txn.Begin());
-  {
-    STEWARD_ASSIGN_OR_RETURN(
-        sqlite3_stmt * raw,
-        writer_->Prepare("SELECT 1 FROM alert_outbox WHERE event = ?1 "
-                         "AND json_extract(payload, '$.dedup_key') = ?2 LIMIT 1"));
-    Stmt s(*writer_, raw);
-    s.Bind(1, p.event);
-    s.Bind(2, p.dedup_key);
-    STEWARD_ASSIGN_OR_RETURN(bool exists, s.Step("look for a written key"));
-    if (exists) return ids;  // rolled back by Txn
-  }
-  STEWARD_ASSIGN_OR_RETURN(
-      sqlite3_stmt * raw,
-      writer_->Prepare("INSERT INTO alert_outbox (channel, event, payload, created_at, "
-                       "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?4)"));
-  for (size_t i = 0; i < payloads.size(); ++i) {
-    Stmt s(*writer_, raw);
-    s.Bind(1, p.rows[i].first);
-    s.Bind(2, p.event);
-    s.Bind(3, payloads[i]);
-    s.Bind(4, p.now);
-    STEWARD_RETURN_IF_ERROR(s.Run("enqueue notification once"));
-    ids.push_back(sqlite3_last_insert_rowid(writer_->db()));
-  }
-  STEWARD_RETURN_IF_ERROR(txn.Commit());
-  return ids;
 }
 
 }  // namespace steward::sqlite

@@ -15,13 +15,13 @@ Status MapError(int rc, sqlite3* db, std::string_view context, const std::string
     case SQLITE_LOCKED:
       return Unavailable("database " + path + " is busy (" + what + "); retry later");
     case SQLITE_FULL:
-      return ResourceExhausted("disk full: " + what + " (database " + path +
-                               "); the transaction was rolled back");
+      return DiskFull("disk full: " + what + " (database " + path +
+                      "); the transaction was rolled back");
     case SQLITE_NOMEM:
       return ResourceExhausted("out of memory: " + what);
     case SQLITE_IOERR:
       if (sys_errno == ENOSPC || sys_errno == EDQUOT) {
-        return ResourceExhausted("disk full: " + what + " (database " + path + ")");
+        return DiskFull("disk full: " + what + " (database " + path + ")");
       }
       return Unavailable("I/O error on database " + path + ": " + what +
                          (sys_errno != 0 ? std::string(" (") + std::strerror(sys_errno) + ")" : ""));

@@ -29,7 +29,7 @@ std::string Placeholders(int n) {
   return s;
 }
 
-Schedule ReadSchedule(const Stmt& s) {
+Result<Schedule> ReadSchedule(const Stmt& s) {
   Schedule r;
   r.spec.name = s.Text(0);
   r.spec.cron = s.Text(1);
@@ -39,9 +39,13 @@ Schedule ReadSchedule(const Stmt& s) {
   r.spec.payload = s.Text(5);
   r.spec.priority = static_cast<int>(s.Int(6));
   r.spec.max_attempts = static_cast<int>(s.Int(7));
-  r.spec.catch_up = schedule_ops::ValueOr(ParseCatchUpPolicy(s.Text(8)), CatchUpPolicy::kLatest);
+  STEWARD_ASSIGN_OR_RETURN(r.spec.catch_up,
+                           schedule_ops::StoredEnum(ParseCatchUpPolicy(s.Text(8)), "schedule",
+                                                    r.spec.name, "catch_up", s.Text(8)));
   r.spec.max_catch_up = static_cast<int>(s.Int(9));
-  r.spec.overlap = schedule_ops::ValueOr(ParseOverlapPolicy(s.Text(10)), OverlapPolicy::kAllow);
+  STEWARD_ASSIGN_OR_RETURN(r.spec.overlap,
+                           schedule_ops::StoredEnum(ParseOverlapPolicy(s.Text(10)), "schedule",
+                                                    r.spec.name, "overlap", s.Text(10)));
   r.spec.grace = Micros(s.Int(11));
   r.spec.enabled = s.Int(12) != 0;
   r.paused = s.Int(13) != 0;
@@ -58,7 +62,7 @@ Schedule ReadSchedule(const Stmt& s) {
   return r;
 }
 
-Check ReadCheck(const Stmt& s) {
+Result<Check> ReadCheck(const Stmt& s) {
   Check c;
   c.spec.name = s.Text(0);
   if (!s.IsNull(1)) c.spec.period = Micros(s.Int(1));
@@ -67,8 +71,11 @@ Check ReadCheck(const Stmt& s) {
   c.spec.grace = Micros(s.Int(4));
   c.spec.source = s.Text(5);
   c.spec.schedule = s.OptText(6);
-  c.state = schedule_ops::ValueOr(ParseCheckState(s.Text(7)), CheckState::kNew);
-  c.notified_state = schedule_ops::ValueOr(ParseCheckState(s.Text(8)), CheckState::kNew);
+  STEWARD_ASSIGN_OR_RETURN(c.state, schedule_ops::StoredEnum(ParseCheckState(s.Text(7)), "check",
+                                                             c.spec.name, "state", s.Text(7)));
+  STEWARD_ASSIGN_OR_RETURN(
+      c.notified_state, schedule_ops::StoredEnum(ParseCheckState(s.Text(8)), "check", c.spec.name,
+                                                 "notified_state", s.Text(8)));
   c.started = s.Int(9) != 0;
   c.started_at = s.OptTime(10);
   c.last_rid = s.OptText(11);
@@ -285,7 +292,8 @@ class SqliteScheduleTxn final : public ScheduleTxn {
     while (true) {
       STEWARD_ASSIGN_OR_RETURN(bool row, s.Step(what));
       if (!row) break;
-      out.push_back(read(s));
+      STEWARD_ASSIGN_OR_RETURN(T value, read(s));
+      out.push_back(std::move(value));
     }
     return out;
   }
@@ -297,84 +305,11 @@ class SqliteScheduleTxn final : public ScheduleTxn {
 
 }  // namespace
 
-// Runs `fn(txn)` in one write transaction; notifies fetchers of the queues
-// that got jobs once it committed.
-template <typename F>
-auto SqliteStore::WithScheduleTxn(F fn) -> decltype(fn(std::declval<ScheduleTxn&>(),
-                                                       std::declval<std::set<std::string>&>())) {
-  std::set<std::string> queues;
-  std::optional<decltype(fn(std::declval<ScheduleTxn&>(), queues))> r;
-  {
-    SqliteScheduleTxn txn(*writer_);
-    STEWARD_RETURN_IF_ERROR(txn.Begin());
-    r.emplace(fn(txn, queues));
-  }
-  // After the writer lock is released: listeners wake fetchers that claim
-  // from this very connection.
-  if (r->ok()) {
-    for (const auto& q : queues) NotifyJobsAdded(q);
-  }
-  return std::move(*r);
-}
-
-Result<Schedule> SqliteStore::ScheduleUpsert(const ScheduleSpec& spec, Timestamp now) {
-  return WithScheduleTxn([&](ScheduleTxn& t, auto&) { return schedule_ops::Upsert(t, spec, now); });
-}
-Result<std::vector<std::string>> SqliteStore::ScheduleDisableMissing(
-    std::string_view source, std::span<const std::string> keep, Timestamp now) {
-  return WithScheduleTxn(
-      [&](ScheduleTxn& t, auto&) { return schedule_ops::DisableMissing(t, source, keep, now); });
-}
-Result<Schedule> SqliteStore::ScheduleGet(std::string_view name) {
-  return WithScheduleTxn([&](ScheduleTxn& t, auto&) { return schedule_ops::Get(t, name); });
-}
-Result<std::vector<Schedule>> SqliteStore::ScheduleList() {
-  return WithScheduleTxn([&](ScheduleTxn& t, auto&) { return schedule_ops::List(t); });
-}
-Status SqliteStore::ScheduleSetPaused(std::string_view name, bool paused, Timestamp now) {
-  return WithScheduleTxn(
-      [&](ScheduleTxn& t, auto&) { return schedule_ops::SetPaused(t, name, paused, now); });
-}
-Status SqliteStore::ScheduleDelete(std::string_view name) {
-  return WithScheduleTxn([&](ScheduleTxn& t, auto&) { return schedule_ops::Delete(t, name); });
-}
-Result<int64_t> SqliteStore::ScheduleTrigger(std::string_view name, Timestamp now) {
-  return WithScheduleTxn(
-      [&](ScheduleTxn& t, auto& q) { return schedule_ops::Trigger(t, name, now, q); });
-}
-Result<std::vector<ScheduleFireResult>> SqliteStore::ScheduleFireDue(Timestamp now, int limit) {
-  return WithScheduleTxn(
-      [&](ScheduleTxn& t, auto& q) { return schedule_ops::FireDue(t, now, limit, q); });
-}
-Result<std::optional<Timestamp>> SqliteStore::ScheduleNextFireAt() {
-  return WithScheduleTxn([&](ScheduleTxn& t, auto&) { return schedule_ops::NextFireAt(t); });
-}
-Status SqliteStore::ScheduleRecordRun(std::string_view name, bool success, Timestamp at) {
-  return WithScheduleTxn(
-      [&](ScheduleTxn& t, auto&) { return schedule_ops::RecordRun(t, name, success, at); });
-}
-Result<Check> SqliteStore::CheckUpsert(const CheckSpec& spec, Timestamp now) {
-  return WithScheduleTxn(
-      [&](ScheduleTxn& t, auto&) { return schedule_ops::CheckUpsert(t, spec, now); });
-}
-Result<std::vector<std::string>> SqliteStore::CheckDisableMissing(
-    std::string_view source, std::span<const std::string> keep, Timestamp now) {
-  return WithScheduleTxn([&](ScheduleTxn& t, auto&) {
-    return schedule_ops::CheckDisableMissing(t, source, keep, now);
-  });
-}
-Result<Check> SqliteStore::CheckGet(std::string_view name) {
-  return WithScheduleTxn([&](ScheduleTxn& t, auto&) { return schedule_ops::CheckGet(t, name); });
-}
-Result<std::vector<Check>> SqliteStore::CheckList() {
-  return WithScheduleTxn([&](ScheduleTxn& t, auto&) { return schedule_ops::CheckList(t); });
-}
-Result<Check> SqliteStore::CheckPing(const CheckPingParams& p) {
-  return WithScheduleTxn([&](ScheduleTxn& t, auto&) { return schedule_ops::CheckPing(t, p); });
-}
-Result<std::vector<CheckTransition>> SqliteStore::CheckEvaluate(Timestamp now) {
-  return WithScheduleTxn(
-      [&](ScheduleTxn& t, auto&) { return schedule_ops::CheckEvaluate(t, now); });
+Status SqliteStore::RunScheduleTxn(std::string_view /*label*/,
+                                   const std::function<Status(ScheduleTxn&)>& fn) {
+  SqliteScheduleTxn txn(*writer_);
+  STEWARD_RETURN_IF_ERROR(txn.Begin());
+  return fn(txn);
 }
 
 }  // namespace steward::sqlite

@@ -166,7 +166,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const SqliteOptions& options) {
 }
 
 StoreCapabilities SqliteStore::Capabilities() const {
-  return StoreCapabilities{.listen_notify = false, .multi_node = false, .backend = "sqlite"};
+  return StoreCapabilities{.backend = "sqlite"};
 }
 
 Status SqliteStore::Migrate() {

@@ -12,6 +12,7 @@
 #include "store/sqlite/sqlite_conn.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
+#include "store/txn_store.h"
 
 namespace steward {
 
@@ -37,7 +38,7 @@ inline constexpr const char* kFinishedStates =
 // Reads a row selected with kJobColumns starting at column 0 (no errors).
 Result<Job> ReadJob(const Stmt& s);
 
-class SqliteStore final : public Store {
+class SqliteStore final : public TxnStore {
  public:
   static Result<std::unique_ptr<Store>> Open(const SqliteOptions& options);
 
@@ -67,12 +68,9 @@ class SqliteStore final : public Store {
   Result<std::vector<QueueStats>> QueueStatsAll(Timestamp now) override;
   Status QueueSetPaused(const std::string& queue, bool paused) override;
 
-  // --- AlertStore (alert_store.h) ---
-  Result<AlertUpsertResult> AlertUpsert(const AlertUpsertParams& p) override;
+  // --- AlertStore (alert_store.h); the writes are TxnStore's ---
   Result<Alert> AlertGetOpen(const std::string& fingerprint) override;
   Result<std::vector<Alert>> AlertList(bool open_only, int limit) override;
-  Result<int64_t> OutboxEnqueue(const std::string& channel, const std::string& event,
-                                const std::string& payload_json, Timestamp now) override;
   Result<std::vector<OutboxRow>> OutboxClaim(const OutboxClaimParams& p) override;
   Result<bool> OutboxMarkDelivered(int64_t id, const std::string& owner, Timestamp now) override;
   Result<int> OutboxRelease(std::span<const int64_t> ids, const std::string& owner) override;
@@ -81,43 +79,14 @@ class SqliteStore final : public Store {
                                 bool permanent) override;
   Result<std::vector<OutboxRow>> OutboxList(const OutboxListParams& p) override;
   Result<int> OutboxDeleteFinished(Timestamp before, int limit) override;
-  // daily digest (alert_store.h)
   Result<ActivitySummary> ActivitySummarize(const ActivitySummarizeParams& p) override;
-  Result<std::vector<int64_t>> OutboxEnqueueOnce(const OutboxEnqueueOnceParams& p) override;
-  // --- end AlertStore ---
 
-  // --- ScheduleStore (schedule_store.h) ---
-  // Implemented in sqlite_schedules.cc over store/schedule_ops.h.
-  Result<Schedule> ScheduleUpsert(const ScheduleSpec& spec, Timestamp now) override;
-  Result<std::vector<std::string>> ScheduleDisableMissing(std::string_view source,
-                                                          std::span<const std::string> keep,
-                                                          Timestamp now) override;
-  Result<Schedule> ScheduleGet(std::string_view name) override;
-  Result<std::vector<Schedule>> ScheduleList() override;
-  Status ScheduleSetPaused(std::string_view name, bool paused, Timestamp now) override;
-  Status ScheduleDelete(std::string_view name) override;
-  Result<int64_t> ScheduleTrigger(std::string_view name, Timestamp now) override;
-  Result<std::vector<ScheduleFireResult>> ScheduleFireDue(Timestamp now, int limit) override;
-  Result<std::optional<Timestamp>> ScheduleNextFireAt() override;
-  Status ScheduleRecordRun(std::string_view name, bool success, Timestamp at) override;
-  Result<Check> CheckUpsert(const CheckSpec& spec, Timestamp now) override;
-  Result<std::vector<std::string>> CheckDisableMissing(std::string_view source,
-                                                       std::span<const std::string> keep,
-                                                       Timestamp now) override;
-  Result<Check> CheckGet(std::string_view name) override;
-  Result<std::vector<Check>> CheckList() override;
-  Result<Check> CheckPing(const CheckPingParams& p) override;
-  Result<std::vector<CheckTransition>> CheckEvaluate(Timestamp now) override;
-
- private:
-  // Runs fn(ScheduleTxn&, queues) in one write transaction, then wakes the
-  // fetchers of `queues`.
-  template <typename F>
-  auto WithScheduleTxn(F fn) -> decltype(fn(std::declval<ScheduleTxn&>(),
-                                            std::declval<std::set<std::string>&>()));
-
- public:
-  // --- end ScheduleStore ---
+ protected:
+  // TxnStore: BEGIN IMMEDIATE on the writer connection (sqlite_schedules.cc,
+  // sqlite_alerts.cc).
+  Status RunScheduleTxn(std::string_view label,
+                        const std::function<Status(ScheduleTxn&)>& fn) override;
+  Status RunAlertTxn(std::string_view label, const std::function<Status(AlertTxn&)>& fn) override;
 
  private:
   SqliteStore(SqliteOptions options, std::unique_ptr<Conn> writer, std::unique_ptr<Conn> reader);
