@@ -1,5 +1,7 @@
 #include "store/alert_ops.h"
 
+#include <algorithm>
+
 namespace steward::alert_ops {
 
 namespace {
