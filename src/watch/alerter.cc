@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_limits.h"
 #include "core/log.h"
 #include "runtime/store_outage.h"
 
@@ -373,12 +374,12 @@ void Alerter::Evaluate() {
       bool local = false;
       {
         std::lock_guard lock(mu_);
-        auto labels = nlohmann::json::parse(a.labels_json, nullptr, false);
+        auto labels = ParseJsonOrDiscarded(a.labels_json);
         local = labels.is_object() && ratio_kinds_.count(labels.value("kind", "")) > 0;
       }
       if (!local) resolve("no failures at the threshold for " + HumanDuration(r.failure_ratio_window));
     } else if (a.rule == "queue_lag" && stats_ok) {
-      auto labels = nlohmann::json::parse(a.labels_json, nullptr, false);
+      auto labels = ParseJsonOrDiscarded(a.labels_json);
       const std::string q = labels.is_object() ? labels.value("queue", "") : "";
       if (!lagging.count(q)) resolve("lag below " + HumanDuration(r.queue_lag_threshold));
     }
