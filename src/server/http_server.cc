@@ -107,7 +107,8 @@ Status HttpServer::Start() {
       [max = options_.max_payload](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     if (res.status == 413) {
-      WriteError(res, 413, StatusCode::kInvalidArgument,
+      // Its own code: the request may be well formed, only too large.
+      WriteError(res, 413, std::string_view("payload_too_large"),
                  "request body larger than " + std::to_string(max) + " bytes");
     } else if (res.status == 404) {
       WriteError(res, 404, StatusCode::kNotFound, "no route for " + req.method + " " + req.path);

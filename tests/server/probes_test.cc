@@ -85,14 +85,6 @@ TEST_F(ServerTest, UnknownRouteAndMethodAreJson) {
   EXPECT_EQ(ErrorCode(wrong), "invalid_argument");
 }
 
-TEST_F(ServerTest, OversizedBodyIs413Json) {
-  StartServer();
-  std::string big = "{\"kind\":\"k\",\"payload\":\"" + std::string(2 << 20, 'x') + "\"}";
-  auto r = Post("/api/v1/jobs", big);
-  EXPECT_EQ(r.status, 413);
-  EXPECT_EQ(ErrorCode(r), "invalid_argument") << r.body;
-}
-
 TEST_F(ServerTest, BusyPortIsAnErrorAndStopIsIdempotent) {
   StartServer();
   server::HttpServerOptions o;
