@@ -56,8 +56,10 @@ Status HttpServer::Start() {
   if (options_.tokens) {
     auto auth = std::make_shared<const Authenticator>(*options_.tokens, IsLoopbackHost(host));
     if (!auth->has_tokens() && !IsLoopbackHost(host)) {
-      log::Warn("no API token configured on a non-loopback listener: API mutations are refused",
-                {{"listen", options_.listen}});
+      log::Warn(
+          "no API token configured on a non-loopback listener: every API route is refused "
+          "(403) until one is; probes and check pings stay open",
+          {{"listen", options_.listen}});
     }
     routes_.SetAuthPolicy([auth](const httplib::Request& req, httplib::Response& res) {
       return auth->Check(req, res);
