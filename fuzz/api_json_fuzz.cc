@@ -2,7 +2,7 @@
 // /api/v1/jobs/batch bodies). Any input must yield a NewJob that passes
 // ValidateNewJob or a kInvalidArgument status; never a crash, a hang or
 // another error code. Bodies nested deeper than JsonLimits::max_depth are
-// refused before nlohmann parses them (deep_nesting in the corpus: 20,000
+// refused before nlohmann parses them (deep_nesting* in the corpus; 100,000
 // levels once crashed the server in a recursive dump).
 #include <cstdint>
 #include <cstdlib>
