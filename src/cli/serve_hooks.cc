@@ -170,7 +170,7 @@ Status ServeHooks::AfterWorker(const Config& config, Worker& worker) {
   auto sc = ParseServerConfig(config.toml_text);
   if (!sc.ok()) return sc.status();
   ho.threads = sc->threads;
-  ho.tokens = sc->tokens;  // set even when empty: non-loopback then refuses mutations
+  ho.tokens = sc->tokens;  // set even when empty: non-loopback then refuses the API
   auto routes = server::BuildRoutes(ctx, s.health.get(), s.metrics.get(), s.extra_routes);
   // Copied before the API server takes the table (and installs its policy).
   auto health_routes = routes.Subset({"/livez", "/readyz", "/startupz", "/metrics"});

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_limits.h"
+
 namespace steward {
 
 namespace {
@@ -52,6 +54,9 @@ Status ValidateNewJob(const NewJob& job) {
   if (job.payload.size() > 16 * 1024 * 1024) {
     return InvalidArgument("payload exceeds 16 MiB");
   }
+  // Before accept(): the handler, the API and the stores walk the payload
+  // recursively later.
+  STEWARD_RETURN_IF_ERROR(CheckJsonDepth(job.payload).WithContext("payload"));
   if (!nlohmann::json::accept(job.payload)) {
     // Parse again only on failure, to name the position for the user.
     try {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include "core/json_limits.h"
 #include "core/log.h"
 #include "runtime/store_outage.h"
 
@@ -270,7 +271,7 @@ void WorkerImpl::Core::RunJob(Queue& q, const std::shared_ptr<RunningJob>& rj) {
     outcome = Outcome::Failure("no handler registered for kind \"" + job.kind + "\" on worker " +
                                opts.worker_id);
   } else {
-    auto payload = nlohmann::json::parse(job.payload, nullptr, /*allow_exceptions=*/false);
+    auto payload = ParseJsonOrDiscarded(job.payload);
     if (payload.is_discarded()) {
       outcome = Outcome::Discard("payload is not valid JSON");
     } else {

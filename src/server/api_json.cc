@@ -5,6 +5,7 @@
 #include <date/date.h>
 
 #include "core/duration.h"
+#include "core/json_limits.h"
 #include "core/time_parse.h"
 
 namespace steward::server {
@@ -39,12 +40,7 @@ Result<std::string> ReadString(const nlohmann::json& v, std::string_view field) 
 }  // namespace
 
 Result<nlohmann::json> ParseJsonBody(std::string_view body) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::exception& e) {
-    return InvalidArgument(std::string("malformed JSON: ") + e.what());
-  }
+  STEWARD_ASSIGN_OR_RETURN(nlohmann::json j, ParseJsonLimited(body));
   if (!j.is_object()) return InvalidArgument("malformed JSON: expected an object");
   return j;
 }
@@ -138,7 +134,7 @@ nlohmann::json JobToJson(const Job& j, bool with_errors) {
   };
   // The payload was validated as JSON on insert; fall back to a string
   // rather than fail the whole response if a row was edited by hand.
-  auto payload = nlohmann::json::parse(j.payload, nullptr, false);
+  auto payload = ParseJsonOrDiscarded(j.payload);
   out["payload"] = payload.is_discarded() ? nlohmann::json(j.payload) : payload;
   out["unique_key"] = j.unique_key ? nlohmann::json(*j.unique_key) : nlohmann::json(nullptr);
   auto ts = [](const std::optional<Timestamp>& t) {

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <optional>
 
+#include "core/json_limits.h"
+
 namespace steward::server {
 
 namespace {
@@ -35,7 +37,7 @@ void Ping(const ApiContext& ctx, const httplib::Request& req, httplib::Response&
 }  // namespace
 
 nlohmann::json ScheduleToJson(const Schedule& s) {
-  nlohmann::json payload = nlohmann::json::parse(s.spec.payload, nullptr, false);
+  nlohmann::json payload = ParseJsonOrDiscarded(s.spec.payload);
   return {
       {"name", s.spec.name},
       {"cron", s.spec.cron},

@@ -33,10 +33,11 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-void WriteAuthError(httplib::Response& res, int status, std::string_view code,
-                    std::string_view message) {
-  WriteJson(res, status, {{"error", {{"code", std::string(code)}, {"message", std::string(message)}}}});
-}
+constexpr std::string_view kClosedWithoutTokens =
+    "the API is closed: the server listens on a non-loopback address and no API token is "
+    "configured. Configure one with [server] tokens in steward.toml or STEWARD_ADMIN_TOKEN / "
+    "STEWARD_API_TOKENS (docs/operations.md). Probes and check pings stay open; /metrics is "
+    "served without a token on [server] health_listen.";
 
 }  // namespace
 
@@ -159,11 +160,9 @@ std::optional<Role> Authenticator::RoleOf(std::string_view token) const {
 bool Authenticator::Check(const httplib::Request& req, httplib::Response& res) const {
   const bool mutation = !(req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS");
   if (tokens_.empty()) {
-    if (loopback_ || !mutation) return true;
-    WriteAuthError(res, 403, "permission_denied",
-                   "mutations are disabled: the server listens on a non-loopback address and no "
-                   "API token is configured; add tokens to [server] tokens in steward.toml or set "
-                   "STEWARD_ADMIN_TOKEN / STEWARD_API_TOKENS");
+    if (loopback_) return true;
+    // Reads too: job payloads may hold personal data.
+    WriteError(res, 403, std::string_view("permission_denied"), kClosedWithoutTokens);
     return false;
   }
   std::string header = req.get_header_value("Authorization");
@@ -176,15 +175,14 @@ bool Authenticator::Check(const httplib::Request& req, httplib::Response& res) c
   }
   if (!role) {
     res.set_header("WWW-Authenticate", "Bearer realm=\"steward\"");
-    WriteAuthError(res, 401, "unauthenticated",
-                   header.empty() ? "missing Authorization: Bearer <token> header"
-                                  : "invalid API token");
+    WriteError(
+        res, 401, std::string_view("unauthenticated"),
+        header.empty() ? "missing Authorization: Bearer <token> header" : "invalid API token");
     return false;
   }
   if (mutation && *role != Role::kAdmin) {
-    WriteAuthError(res, 403, "permission_denied",
-                   "this token is read-only; " + req.method + " " + req.path +
-                       " needs an admin token");
+    WriteError(res, 403, std::string_view("permission_denied"),
+               "this token is read-only; " + req.method + " " + req.path + " needs an admin token");
     return false;
   }
   return true;

@@ -11,8 +11,12 @@
 //   - tokens configured: no/unknown token -> 401 with WWW-Authenticate;
 //     read-only token on a mutation (anything but GET/HEAD) -> 403.
 //   - no tokens, loopback listener: open (local development).
-//   - no tokens, non-loopback listener: reads open, mutations 403 with a
-//     message saying to configure tokens ("no token, no mutation").
+//   - no tokens, non-loopback listener: every route refused, reads too (job
+//     payloads may hold personal data): 403 with a message saying how to
+//     configure a token. Only public routes (probes, check pings) answer.
+// The decision follows the configured listen address, not the address a
+// client connects to (a 0.0.0.0 listener is non-loopback even for a client
+// on 127.0.0.1).
 #pragma once
 
 #include <array>

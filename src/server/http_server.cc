@@ -56,8 +56,10 @@ Status HttpServer::Start() {
   if (options_.tokens) {
     auto auth = std::make_shared<const Authenticator>(*options_.tokens, IsLoopbackHost(host));
     if (!auth->has_tokens() && !IsLoopbackHost(host)) {
-      log::Warn("no API token configured on a non-loopback listener: API mutations are refused",
-                {{"listen", options_.listen}});
+      log::Warn(
+          "no API token configured on a non-loopback listener: every API route is refused "
+          "(403) until one is; probes and check pings stay open",
+          {{"listen", options_.listen}});
     }
     routes_.SetAuthPolicy([auth](const httplib::Request& req, httplib::Response& res) {
       return auth->Check(req, res);
@@ -107,7 +109,8 @@ Status HttpServer::Start() {
       [max = options_.max_payload](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     if (res.status == 413) {
-      WriteError(res, 413, StatusCode::kInvalidArgument,
+      // Its own code: the request may be well formed, only too large.
+      WriteError(res, 413, std::string_view("payload_too_large"),
                  "request body larger than " + std::to_string(max) + " bytes");
     } else if (res.status == 404) {
       WriteError(res, 404, StatusCode::kNotFound, "no route for " + req.method + " " + req.path);

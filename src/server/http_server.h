@@ -59,7 +59,7 @@ struct HttpServerOptions {
   // API tokens. nullopt: no auth policy at all (the separate health/metrics
   // listener, in-process tests). A value, even empty, installs the policy
   // of Authenticator (see auth.h): with no tokens, the API is open on a
-  // loopback address and refuses mutations on any other.
+  // loopback address and refuses every non-public route on any other.
   std::optional<std::vector<ApiToken>> tokens;
 };
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "server/request_framing.h"
 
 namespace steward::server {
 
@@ -51,14 +52,11 @@ size_t FindCaseless(std::string_view hay, std::string_view lower_needle) {
 // request's deadline). Oversized headers are handed over as well, for
 // httplib to refuse.
 bool RequestReady(std::string_view data, size_t body_limit) {
-  size_t end = data.find("\r\n\r\n");
-  size_t sep = 4;
-  if (size_t lf = data.find("\n\n"); lf != std::string_view::npos && lf < end) {
-    end = lf;
-    sep = 2;
-  }
-  if (end == std::string_view::npos) return data.size() >= kMaxHeaderBytes;
-  std::string_view head = data.substr(0, end + 2);
+  const size_t head_end = RequestHeadEnd(data);
+  if (head_end == std::string_view::npos) return data.size() >= kMaxHeaderBytes;
+  // Badly framed: ready to be refused (Serve answers 400), not waited for.
+  if (!NormalizeRequestHead(data.substr(0, head_end)).ok()) return true;
+  std::string_view head = data.substr(0, head_end);
   if (FindCaseless(head, "\ntransfer-encoding:") != std::string_view::npos ||
       FindCaseless(head, "\nexpect:") != std::string_view::npos) {
     return true;
@@ -72,7 +70,7 @@ bool RequestReady(std::string_view data, size_t body_limit) {
   auto [ptr, ec] = std::from_chars(p, head.data() + head.size(), length);
   if (ec != std::errc() || ptr == p) return true;  // malformed: httplib answers 400
   if (length > body_limit) return true;
-  return data.size() >= end + sep + length;
+  return data.size() >= head_end + length;
 }
 
 void AddressOf(int fd, bool peer, std::string& ip, int& port) {
@@ -203,8 +201,8 @@ void GatedServer::StopGate() {
     incoming.swap(incoming_);
     waiting_count_ = 0;
   }
-  for (auto& c : incoming) CloseConn(std::move(c), false);
-  for (auto& [fd, c] : waiting_) CloseConn(std::move(c), false);
+  for (auto& c : incoming) CloseConn(std::move(c));
+  for (auto& [fd, c] : waiting_) CloseConn(std::move(c));
   waiting_.clear();
 }
 
@@ -232,24 +230,23 @@ void GatedServer::Admit(std::unique_ptr<Conn> c) {
   }
   if (c) {  // not admitted
     if (!stopping_.load()) ++refused_;
-    CloseConn(std::move(c), false);
+    CloseConn(std::move(c));
     return;
   }
   uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
 }
 
-void GatedServer::CloseConn(std::unique_ptr<Conn> c, bool send_408) {
-  if (send_408) {
-    static const std::string k408 = [] {
-      std::string body =
-          R"({"error":{"code":"deadline_exceeded","message":"request not received in time"}})"
-          "\n";
-      return "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
-             "Content-Type: application/json\r\nContent-Length: " +
-             std::to_string(body.size()) + "\r\n\r\n" + body;
-    }();
-    [[maybe_unused]] auto n = send(c->fd, k408.data(), k408.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+void GatedServer::CloseConn(std::unique_ptr<Conn> c, std::string_view farewell) {
+  if (!farewell.empty()) {
+    [[maybe_unused]] auto n =
+        send(c->fd, farewell.data(), farewell.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    // Closing with unread bytes queued makes the kernel send a reset, which
+    // can destroy the answer before the client reads it: read what is queued
+    // (bounded, so a client that keeps sending cannot hold this thread).
+    char sink[4096];
+    for (int i = 0; i < 16 && recv(c->fd, sink, sizeof sink, MSG_DONTWAIT) > 0; ++i) {
+    }
   }
   shutdown(c->fd, SHUT_RDWR);
   close(c->fd);
@@ -258,10 +255,20 @@ void GatedServer::CloseConn(std::unique_ptr<Conn> c, bool send_408) {
 void GatedServer::Serve(std::unique_ptr<Conn> c) {
   for (;;) {
     GateStream strm(*c, options_);
+    // The gate buffered the whole head (RequestReady): check its framing
+    // and hand httplib the normalized form.
+    if (size_t end = RequestHeadEnd(c->buf); end != std::string::npos) {
+      auto head = NormalizeRequestHead(std::string_view(c->buf).substr(0, end));
+      if (!head.ok()) {
+        return CloseConn(std::move(c), ClosingErrorResponse(400, "Bad Request", "invalid_argument",
+                                                            head.status().message()));
+      }
+      c->buf.replace(0, end, *head);
+    }
     bool close_connection = c->requests_left <= 1 || stopping_.load();
     bool connection_closed = false;
     bool ok = process_request(strm, close_connection, connection_closed, nullptr);
-    if (!ok || connection_closed || close_connection) return CloseConn(std::move(c), false);
+    if (!ok || connection_closed || close_connection) return CloseConn(std::move(c));
     --c->requests_left;
     c->buf.erase(0, c->off);
     c->off = 0;
@@ -307,7 +314,7 @@ void GatedServer::GateLoop() {
           ev.data.fd = c->fd;
           int cfd = c->fd;
           if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, cfd, &ev) != 0) {
-            CloseConn(std::move(c), false);
+            CloseConn(std::move(c));
             std::lock_guard lock(mu_);
             --waiting_count_;
             continue;
@@ -353,7 +360,7 @@ void GatedServer::GateLoop() {
       if (complete && pool_ != nullptr) {
         pool_->enqueue([this, p = conn.release()] { Serve(std::unique_ptr<Conn>(p)); });
       } else {
-        CloseConn(std::move(conn), false);
+        CloseConn(std::move(conn));
       }
     }
     for (auto& [fd, c] : waiting_) {
@@ -367,7 +374,9 @@ void GatedServer::GateLoop() {
         log::Debug("http request deadline missed: connection closed",
                    {{"buffered_bytes", static_cast<int64_t>(c->buf.size())}});
       }
-      CloseConn(std::move(c), started);
+      static const std::string k408 = ClosingErrorResponse(
+          408, "Request Timeout", "deadline_exceeded", "request not received in time");
+      CloseConn(std::move(c), started ? std::string_view(k408) : std::string_view());
       done.push_back(fd);
     }
     if (!done.empty()) {

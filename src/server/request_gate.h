@@ -26,6 +26,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -77,7 +78,9 @@ class GatedServer final : public httplib::Server {
   // connection to the gate.
   void Serve(std::unique_ptr<Conn> c);
   void GateLoop();
-  void CloseConn(std::unique_ptr<Conn> c, bool send_408);
+  // Closes the connection, first sending `farewell` (a complete response)
+  // if not empty.
+  void CloseConn(std::unique_ptr<Conn> c, std::string_view farewell = {});
 
   GateOptions options_;
   httplib::ThreadPool* pool_ = nullptr;  // created by listen_after_bind(), owned by httplib

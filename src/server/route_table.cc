@@ -116,9 +116,13 @@ void WriteJson(httplib::Response& res, int http_status, const nlohmann::json& bo
                   "application/json");
 }
 
+void WriteError(httplib::Response& res, int http_status, std::string_view code,
+                std::string_view message) {
+  WriteJson(res, http_status, {{"error", {{"code", code}, {"message", std::string(message)}}}});
+}
+
 void WriteError(httplib::Response& res, int http_status, StatusCode code, std::string_view message) {
-  WriteJson(res, http_status,
-            {{"error", {{"code", StatusCodeName(code)}, {"message", std::string(message)}}}});
+  WriteError(res, http_status, StatusCodeName(code), message);
 }
 
 void WriteError(httplib::Response& res, const Status& status) {

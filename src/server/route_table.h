@@ -89,5 +89,9 @@ void WriteJson(httplib::Response& res, int http_status, const nlohmann::json& bo
 void WriteError(httplib::Response& res, const Status& status);
 // Same body with an explicit HTTP status (405, 413, ...).
 void WriteError(httplib::Response& res, int http_status, StatusCode code, std::string_view message);
+// Same body with a code that is not a StatusCode name: "payload_too_large"
+// (413), "unauthenticated" (401).
+void WriteError(httplib::Response& res, int http_status, std::string_view code,
+                std::string_view message);
 
 }  // namespace steward::server

@@ -2,12 +2,13 @@
 // parameter validation, so both backends write byte-identical snapshots.
 #include <nlohmann/json.hpp>
 
+#include "core/json_limits.h"
 #include "store/alert_store.h"
 
 namespace steward {
 
 std::string AlertPayloadJson(const Alert& a, const std::string& event) {
-  nlohmann::json labels = nlohmann::json::parse(a.labels_json, nullptr, false);
+  nlohmann::json labels = ParseJsonOrDiscarded(a.labels_json);
   if (!labels.is_object()) labels = nlohmann::json::object();
   nlohmann::json j = {
       {"event", event},
@@ -34,7 +35,7 @@ Status ValidateAlertUpsert(const AlertUpsertParams& p) {
     if (p.rule.empty()) return InvalidArgument("alert rule is empty");
     if (p.count < 1) return InvalidArgument("alert count must be >= 1");
   }
-  auto labels = nlohmann::json::parse(p.labels_json, nullptr, false);
+  auto labels = ParseJsonOrDiscarded(p.labels_json);
   if (!labels.is_object()) return InvalidArgument("alert labels must be a JSON object");
   return Status::Ok();
 }
@@ -45,7 +46,7 @@ Result<std::vector<std::string>> OutboxOncePayloads(const OutboxEnqueueOnceParam
   std::vector<std::string> out;
   for (const auto& [channel, payload] : p.rows) {
     if (channel.empty()) return InvalidArgument("outbox channel is empty");
-    auto j = nlohmann::json::parse(payload, nullptr, false);
+    auto j = ParseJsonOrDiscarded(payload);
     if (!j.is_object()) return InvalidArgument("outbox payload must be a JSON object");
     j["dedup_key"] = p.dedup_key;
     out.push_back(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_limits.h"
 #include "steward/cron.h"
 
 namespace steward {
@@ -124,7 +125,9 @@ Status ValidateScheduleSpec(const ScheduleSpec& spec) {
   STEWARD_RETURN_IF_ERROR(ValidateName(spec.name, "schedule"));
   auto cron = CronSchedule::Parse(spec.cron, spec.time_zone);
   if (!cron.ok()) return cron.status().WithContext("schedule " + spec.name + " cron");
-  auto payload = nlohmann::json::parse(spec.payload, nullptr, /*allow_exceptions=*/false);
+  STEWARD_RETURN_IF_ERROR(
+      CheckJsonDepth(spec.payload).WithContext("schedule " + spec.name + " payload"));
+  auto payload = ParseJsonOrDiscarded(spec.payload);
   if (!payload.is_object()) {
     return InvalidArgument("schedule " + spec.name + ": payload must be a JSON object");
   }
@@ -177,7 +180,7 @@ NewJob JobForFire(const ScheduleSpec& spec, Timestamp fire_time) {
   j.max_attempts = spec.max_attempts;
   j.run_at = fire_time;
   j.unique_key = JobKey(spec.name, fire_time);
-  auto payload = nlohmann::json::parse(spec.payload, nullptr, /*allow_exceptions=*/false);
+  auto payload = ParseJsonOrDiscarded(spec.payload);
   if (!payload.is_object()) payload = nlohmann::json::object();
   payload["_steward"] = {{"schedule", spec.name}, {"fire_time", FormatTimestamp(fire_time)}};
   j.payload = payload.dump();

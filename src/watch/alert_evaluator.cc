@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_limits.h"
 #include "core/log.h"
 #include "runtime/store_outage.h"
 
@@ -11,7 +12,7 @@ namespace {
 
 // The value of one label of a stored alert ("" when absent).
 std::string StoredLabel(const Alert& a, const char* name) {
-  auto labels = nlohmann::json::parse(a.labels_json, nullptr, false);
+  auto labels = ParseJsonOrDiscarded(a.labels_json);
   return labels.is_object() ? labels.value(name, "") : "";
 }
 

@@ -12,6 +12,8 @@
 #include <mutex>
 #include <random>
 
+#include "core/json_limits.h"
+
 namespace steward::notify {
 
 namespace {
@@ -71,7 +73,7 @@ Notification Notification::FromRow(const OutboxRow& row) {
   n.channel = row.channel;
   n.event = row.event;
   n.attempt = row.attempts;
-  auto j = nlohmann::json::parse(row.payload_json, nullptr, false);
+  auto j = ParseJsonOrDiscarded(row.payload_json);
   if (j.is_object()) {
     n.fingerprint = j.value("fingerprint", "");
     n.rule = j.value("rule", "");

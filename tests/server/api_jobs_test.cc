@@ -1,14 +1,17 @@
 // /api/v1/jobs over real HTTP against a real SQLite store.
+#include <atomic>
 #include <chrono>
-#include <thread>
 
+#include "runtime/observer.h"
 #include "server/server_fixture.h"
 #include "steward/worker.h"
+#include "support/eventually.h"
 
 namespace steward {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Eventually;
 using testing::ServerTest;
 
 class JobsApiTest : public ServerTest {
@@ -226,9 +229,18 @@ TEST_F(JobsApiTest, StoreOutageIs503) {
 // The API inserts through the worker's own Store object, so the worker is
 // woken at once: with a one-hour poll interval, only the wake-up can run it.
 TEST_F(JobsApiTest, EnqueueWakesTheInProcessWorker) {
+  // Counts the fetcher's ticks: it ticks after each claim, so after the
+  // first one the empty queue has been polled and the fetcher waits.
+  struct FetchTicks final : RuntimeObserver {
+    std::atomic<int> ticks{0};
+    void OnLoopTick(std::string_view loop) override {
+      if (loop.starts_with("fetcher")) ++ticks;
+    }
+  } fetches;
   WorkerOptions wo;
   wo.queues = {{"default", 2}};
   wo.poll_interval = 1h;
+  wo.observer = &fetches;
   auto w = Worker::Create(store_, wo);
   ASSERT_TRUE(w.ok());
   std::atomic<int> ran{0};
@@ -237,18 +249,16 @@ TEST_F(JobsApiTest, EnqueueWakesTheInProcessWorker) {
     return Outcome::Success();
   });
   ASSERT_TRUE((*w)->Start().ok());
-  std::this_thread::sleep_for(200ms);  // let the fetcher go idle first
+  // The first claim found nothing: from here only a wake-up runs the job.
+  ASSERT_TRUE(Eventually([&] { return fetches.ticks.load() >= 1; }));
   auto r = Post("/api/v1/jobs", nlohmann::json{{"kind", "wake"}});
   ASSERT_EQ(r.status, 201);
   std::string path = "/api/v1/jobs/" + std::to_string(r.json["id"].get<int64_t>());
-  auto deadline = std::chrono::steady_clock::now() + 5s;
   std::string state;
-  while (std::chrono::steady_clock::now() < deadline) {
+  EXPECT_TRUE(Eventually([&] {
     state = Get(path).json["state"];
-    if (state == "completed") break;
-    std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_EQ(state, "completed");
+    return state == "completed";
+  })) << state;
   EXPECT_EQ(ran.load(), 1);
   (*w)->Stop();
 }

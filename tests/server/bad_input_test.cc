@@ -9,6 +9,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/json_limits.h"
 #include "server/server_fixture.h"
 
 namespace steward {
@@ -22,15 +23,6 @@ class BadInputTest : public ServerTest {
   void SetUp() override {
     ServerTest::SetUp();
     StartServer();
-  }
-  int RawConnect() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(server_->port()));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    return fd;
   }
 };
 
@@ -60,11 +52,35 @@ TEST_F(BadInputTest, WrongTypesAre400) {
   EXPECT_EQ(batch.status, 400) << batch.body;
 }
 
+// Found by outside testing: 100,000 levels crashed the server (stack
+// overflow in nlohmann's recursive dump/copy). Refused before parsing.
+TEST_F(BadInputTest, DeeplyNestedJsonIs400AndTheServerKeepsServing) {
+  const size_t limit = JsonLimits{}.max_depth;
+  auto nested = [](size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  // The body's own object is one level, so the payload may nest limit - 1.
+  for (size_t payload_depth : {size_t{100000}, limit}) {
+    auto r = Post("/api/v1/jobs", R"({"kind":"a","payload":)" + nested(payload_depth) + "}");
+    EXPECT_EQ(r.status, 400) << payload_depth << " -> " << r.body.substr(0, 200);
+    EXPECT_EQ(ErrorCode(r), "invalid_argument");
+    EXPECT_NE(r.body.find("nested deeper than " + std::to_string(limit)), std::string::npos)
+        << r.body;
+  }
+  auto batch =
+      Post("/api/v1/jobs/batch", R"({"jobs":[{"kind":"a","payload":)" + nested(100000) + "}]}");
+  EXPECT_EQ(batch.status, 400) << batch.body.substr(0, 200);
+  // Unclosed brackets, too.
+  EXPECT_EQ(Post("/api/v1/jobs", std::string(100000, '{')).status, 400);
+  // One level less is an ordinary job, and the server is still up.
+  auto ok = Post("/api/v1/jobs", R"({"kind":"a","payload":)" + nested(limit - 1) + "}");
+  EXPECT_EQ(ok.status, 201) << ok.body.substr(0, 200);
+  EXPECT_EQ(Get("/livez").status, 200);
+}
+
 TEST_F(BadInputTest, HugeBodyIs413Json) {
   std::string big = "{\"kind\":\"a\",\"payload\":\"" + std::string((1 << 20) + 10, 'x') + "\"}";
   auto r = Post("/api/v1/jobs", big);
   EXPECT_EQ(r.status, 413) << r.body.substr(0, 200);
-  EXPECT_EQ(ErrorCode(r), "invalid_argument");
+  EXPECT_EQ(ErrorCode(r), "payload_too_large");
   // Still serving.
   EXPECT_EQ(Get("/livez").status, 200);
 }

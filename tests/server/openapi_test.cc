@@ -43,6 +43,31 @@ TEST(OpenApiTest, DocumentAndRouteTableMatch) {
   for (const auto& d : documented) EXPECT_TRUE(registered.count(d)) << "documented, not served: " << d;
   for (const auto& r : registered) EXPECT_TRUE(documented.count(r)) << "served, not documented: " << r;
   EXPECT_GE(registered.size(), 13u);
+
+  // Answers every route can give are documented where they apply: 413 on
+  // each POST (code payload_too_large), 401/403 on each route behind the
+  // auth policy, and no security requirement on the public ones.
+  EXPECT_NE(
+      doc["components"]["responses"]["PayloadTooLarge"]["description"].get<std::string>().find(
+          "payload_too_large"),
+      std::string::npos);
+  for (const auto& r : routes.List()) {
+    std::string method = r.method;
+    for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto& op = doc["paths"][r.path][method];
+    if (!op.is_object()) continue;  // reported above
+    const auto& responses = op["responses"];
+    if (r.method == "POST") {
+      EXPECT_TRUE(responses.contains("413")) << "POST " << r.path;
+    }
+    if (r.is_public) {
+      EXPECT_EQ(op.value("security", nlohmann::json()), nlohmann::json::array())
+          << "public, but the document asks for a token: " << r.method << " " << r.path;
+    } else {
+      EXPECT_TRUE(responses.contains("401")) << r.method << " " << r.path;
+      EXPECT_TRUE(responses.contains("403")) << r.method << " " << r.path;
+    }
+  }
 }
 
 }  // namespace

@@ -2,6 +2,10 @@
 // a real HTTP client (cpp-httplib) to talk to it.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 #include <httplib.h>
@@ -79,6 +83,17 @@ class ServerTest : public ::testing::Test {
   HttpResult Post(const std::string& path, const nlohmann::json& body,
                   const httplib::Headers& headers = {}) {
     return Post(path, body.dump(), headers);
+  }
+  // A plain TCP connection to the server, for requests httplib's client
+  // would not send (broken framing, trickled bytes). The caller closes it.
+  int RawConnect() const {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(server_->port()));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    return fd;
   }
   static std::string ErrorCode(const HttpResult& r) {
     if (!r.json.is_object() || !r.json.contains("error")) return "<no error object: " + r.body + ">";

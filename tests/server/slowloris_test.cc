@@ -14,6 +14,7 @@
 
 #include "server/request_gate.h"
 #include "server/server_fixture.h"
+#include "support/eventually.h"
 
 namespace steward {
 namespace {
@@ -83,12 +84,8 @@ class SlowlorisTest : public testing::ServerTest {
   // Waits (bounded) until `pred(connections parked in the gate)` holds.
   template <typename Pred>
   bool AwaitWaiting(Pred pred) {
-    auto deadline = Steady::now() + 10s;
-    while (!pred(server_->gate_stats().waiting)) {
-      if (Steady::now() > deadline) return false;
-      std::this_thread::sleep_for(5ms);
-    }
-    return true;
+    return testing::Eventually([&] { return pred(server_->gate_stats().waiting); },
+                               std::chrono::seconds(10), std::chrono::milliseconds(5));
   }
   static auto AtLeast(int64_t n) { return [n](int64_t w) { return w >= n; }; }
   static auto Exactly(int64_t n) { return [n](int64_t w) { return w == n; }; }

@@ -9,6 +9,7 @@
 #include <set>
 #include <string_view>
 
+#include "core/json_limits.h"
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/pg_errors.h"
 #include "store/postgres/postgres_store.h"
@@ -41,7 +42,7 @@ constexpr const char* kPending = "('scheduled', 'available', 'retryable')";
 
 std::vector<AttemptError> ParseErrors(const std::string& text) {
   std::vector<AttemptError> out;
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto j = ParseJsonOrDiscarded(text);
   if (!j.is_array()) return out;
   for (const auto& e : j) {
     AttemptError a;
