@@ -130,6 +130,7 @@ struct WorkerImpl::Core {
   void HeartbeatLoop();
   void MaintenanceLoop();
   void Settle(std::shared_ptr<RunningJob> rj, JobCompletion c, Micros duration);
+  std::string UnknownKindMessage(const std::string& kind) const;
   void ReleaseIds(const std::vector<int64_t>& ids);
 };
 
@@ -252,8 +253,8 @@ void WorkerImpl::Core::RunJob(Queue& q, const std::shared_ptr<RunningJob>& rj) {
   const Job& job = rj->job;
   const std::pair<Handler, KindOptions>* entry = nullptr;
   if (auto it = handlers.find(job.kind); it != handlers.end()) entry = &it->second;
-  Micros timeout = entry && entry->second.timeout > Micros(0) ? entry->second.timeout
-                                                                : opts.default_timeout;
+  Micros timeout =
+      entry && entry->second.timeout > Micros(0) ? entry->second.timeout : opts.default_timeout;
   {
     std::lock_guard lock(running_mu);
     if (rj->settled) return;  // released during shutdown before it started
@@ -266,9 +267,9 @@ void WorkerImpl::Core::RunJob(Queue& q, const std::shared_ptr<RunningJob>& rj) {
 
   Outcome outcome = Outcome::Success();
   if (entry == nullptr) {
-    // Another worker (or a later deploy) may know this kind: retry with backoff.
-    outcome = Outcome::Failure("no handler registered for kind \"" + job.kind + "\" on worker " +
-                               opts.worker_id);
+    // Retrying on this worker cannot help, and burning every attempt hides the
+    // misconfiguration for hours: fail at once and say what this worker knows.
+    outcome = Outcome::Discard(UnknownKindMessage(job.kind));
   } else {
     auto payload = nlohmann::json::parse(job.payload, nullptr, /*allow_exceptions=*/false);
     if (payload.is_discarded()) {
@@ -295,7 +296,8 @@ void WorkerImpl::Core::RunJob(Queue& q, const std::shared_ptr<RunningJob>& rj) {
   auto error = [&](const std::string& msg, const std::string& detail) {
     return AttemptError{.attempt = job.attempt, .at = now, .message = msg, .detail = detail};
   };
-  const RetryPolicy& policy = entry && entry->second.retry ? *entry->second.retry : opts.default_retry;
+  const RetryPolicy& policy =
+      entry && entry->second.retry ? *entry->second.retry : opts.default_retry;
   switch (outcome.kind()) {
     case Outcome::Kind::kSuccess:
       c.kind = JobCompletion::Kind::kCompleted;
@@ -323,6 +325,13 @@ void WorkerImpl::Core::RunJob(Queue& q, const std::shared_ptr<RunningJob>& rj) {
     }
   }
   Settle(rj, std::move(c), duration);
+}
+
+std::string WorkerImpl::Core::UnknownKindMessage(const std::string& kind) const {
+  std::string handled;
+  for (const auto& [name, entry] : handlers) handled += (handled.empty() ? "" : ", ") + name;
+  return "no handler registered for kind \"" + kind + "\" on worker " + opts.worker_id +
+         " (it handles: " + (handled.empty() ? "no kinds" : handled) + ")";
 }
 
 // Hands an outcome to the completer unless the job was already settled (its
@@ -374,8 +383,9 @@ void WorkerImpl::Core::CompleteLoop() {
       }
       if (transient && !(stopping_now && backoff > 2s)) {
         (StoreOutageLog::Failed("completer", results.status()) ? log::Warn : log::Debug)(
-            "recording outcomes failed; will retry",
-            {{"loop", "completer"}, {"error", results.status().ToString()}, {"jobs", batch.size()}});
+            "recording outcomes failed; will retry", {{"loop", "completer"},
+                                                      {"error", results.status().ToString()},
+                                                      {"jobs", batch.size()}});
         {
           std::lock_guard lock(done_mu);
           done.insert(done.begin(), std::make_move_iterator(batch.begin()),
@@ -388,9 +398,9 @@ void WorkerImpl::Core::CompleteLoop() {
       }
       // Not transient (or giving up at shutdown): the leases expire and the
       // rescuer runs these jobs again, so nothing is lost.
-      log::Error("dropping outcomes; jobs will be rescued after their lease",
-                 {{"loop", "completer"}, {"error", results.status().ToString()},
-                  {"jobs", batch.size()}});
+      log::Error(
+          "dropping outcomes; jobs will be rescued after their lease",
+          {{"loop", "completer"}, {"error", results.status().ToString()}, {"jobs", batch.size()}});
       batch.clear();
       continue;
     }
@@ -456,11 +466,14 @@ void WorkerImpl::Core::HeartbeatLoop() {
       c.kind = JobCompletion::Kind::kRetry;
       c.finished_at = now;
       auto it = handlers.find(rj->job.kind);
-      const RetryPolicy& policy =
-          it != handlers.end() && it->second.second.retry ? *it->second.second.retry : opts.default_retry;
+      const RetryPolicy& policy = it != handlers.end() && it->second.second.retry
+                                      ? *it->second.second.retry
+                                      : opts.default_retry;
       c.retry_at = now + policy.DelayAfter(rj->job.attempt);
-      c.error = AttemptError{.attempt = rj->job.attempt, .at = now,
-                             .message = "timeout: handler exceeded its time limit", .detail = ""};
+      c.error = AttemptError{.attempt = rj->job.attempt,
+                             .at = now,
+                             .message = "timeout: handler exceeded its time limit",
+                             .detail = ""};
       Settle(rj, std::move(c), Micros(0));
     }
     if (ids.empty()) continue;
@@ -469,7 +482,8 @@ void WorkerImpl::Core::HeartbeatLoop() {
     if (!cancels.ok()) {
       observer->OnStoreError("heartbeat", cancels.status());
       (StoreOutageLog::Failed("heartbeat", cancels.status()) ? log::Warn : log::Debug)(
-          "lease extension failed", {{"loop", "heartbeat"}, {"error", cancels.status().ToString()}});
+          "lease extension failed",
+          {{"loop", "heartbeat"}, {"error", cancels.status().ToString()}});
       continue;
     }
     StoreOutageLog::Succeeded();
@@ -506,10 +520,10 @@ void WorkerImpl::Core::MaintenanceLoop() {
       if (rescued->empty()) break;
       for (const auto& r : rescued.value()) {
         log::Warn("rescued job of lost worker", {{"kind", r.kind},
-                                                  {"job_id", r.id},
-                                                  {"queue", r.queue},
-                                                  {"lost_worker", r.lost_worker},
-                                                  {"state", JobStateName(r.new_state)}});
+                                                 {"job_id", r.id},
+                                                 {"queue", r.queue},
+                                                 {"lost_worker", r.lost_worker},
+                                                 {"state", JobStateName(r.new_state)}});
       }
       observer->OnJobsRescued(rescued.value());
       WakeAll();
@@ -517,7 +531,8 @@ void WorkerImpl::Core::MaintenanceLoop() {
     }
     if (opts.keep_completed > Micros(0) || opts.keep_failed > Micros(0)) {
       JobDeleteFinishedParams p;
-      p.completed_before = opts.keep_completed > Micros(0) ? now - opts.keep_completed : Timestamp{};
+      p.completed_before =
+          opts.keep_completed > Micros(0) ? now - opts.keep_completed : Timestamp{};
       p.failed_before = opts.keep_failed > Micros(0) ? now - opts.keep_failed : Timestamp{};
       p.limit = 1000;
       // Every tick (<= 5 s), in bounded batches so no long lock is held and
@@ -582,12 +597,12 @@ Status ValidateWorkerOptions(const WorkerOptions& o) {
 }
 
 Result<std::unique_ptr<Worker>> Worker::Open(const std::string& url, WorkerOptions options) {
-  STEWARD_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(url));
-  STEWARD_RETURN_IF_ERROR(store->Migrate());
-  return Create(std::shared_ptr<Store>(std::move(store)), std::move(options));
+  STEWARD_ASSIGN_OR_RETURN(std::shared_ptr<Store> store, OpenSharedStore(url));
+  return Create(std::move(store), std::move(options));
 }
 
-Result<std::unique_ptr<Worker>> Worker::Create(std::shared_ptr<Store> store, WorkerOptions options) {
+Result<std::unique_ptr<Worker>> Worker::Create(std::shared_ptr<Store> store,
+                                               WorkerOptions options) {
   if (!store) return InvalidArgument("store is null");
   STEWARD_RETURN_IF_ERROR(ValidateWorkerOptions(options));
   return std::unique_ptr<Worker>(new WorkerImpl(std::move(store), std::move(options)));
@@ -611,9 +626,19 @@ WorkerImpl::WorkerImpl(std::shared_ptr<Store> store, WorkerOptions options)
 
 WorkerImpl::~WorkerImpl() { Stop(); }
 
-void WorkerImpl::Handle(const std::string& kind, Handler handler, KindOptions options) {
+Status WorkerImpl::Handle(const std::string& kind, Handler handler, KindOptions options) {
+  NewJob probe;
+  probe.kind = kind;
+  if (Status st = ValidateNewJob(probe); !st.ok()) return st.WithContext("handler");
+  if (!handler) return InvalidArgument("handler for kind \"" + kind + "\" is empty");
   std::lock_guard lock(core_->lifecycle_mu);
+  // Running jobs read the handler table without a lock: it is fixed at Start.
+  if (core_->started) {
+    return FailedPrecondition("cannot register a handler for kind \"" + kind +
+                              "\": worker already started");
+  }
   core_->handlers[kind] = {std::move(handler), options};
+  return Status::Ok();
 }
 
 Status WorkerImpl::Start() {
@@ -621,9 +646,10 @@ Status WorkerImpl::Start() {
   std::lock_guard lock(core->lifecycle_mu);
   if (core->started) return FailedPrecondition("worker already started");
   core->started = true;
-  core->listener_token = core->store->AddJobsAddedListener([c = core.get()](const std::string& queue) {
-    if (auto* q = c->FindQueue(queue)) c->WakeQueue(*q);
-  });
+  core->listener_token =
+      core->store->AddJobsAddedListener([c = core.get()](const std::string& queue) {
+        if (auto* q = c->FindQueue(queue)) c->WakeQueue(*q);
+      });
   core->completer = std::thread([core] { core->CompleteLoop(); });
   core->heartbeat = std::thread([core] { core->HeartbeatLoop(); });
   core->maintenance = std::thread([core] { core->MaintenanceLoop(); });
@@ -650,9 +676,7 @@ void WorkerImpl::Stop() {
   // 1. Stop claiming.
   core->stopping.store(true);
   for (auto& q : core->queues) {
-    {
-      std::lock_guard lock(q->mu);
-    }
+    { std::lock_guard lock(q->mu); }
     q->fetch_cv.notify_all();
   }
   for (auto& q : core->queues) q->fetcher.join();
@@ -728,7 +752,8 @@ void WorkerImpl::Stop() {
         t.detach();
       }
     }
-    if (!all_done) log::Warn("handlers ignored cancellation at shutdown", {{"queue", q->opts.name}});
+    if (!all_done)
+      log::Warn("handlers ignored cancellation at shutdown", {{"queue", q->opts.name}});
   }
 
   // 6. Write the last outcomes, then stop the background loops.

@@ -35,7 +35,7 @@ class WorkerImpl final : public Worker {
   WorkerImpl(std::shared_ptr<Store> store, WorkerOptions options);
   ~WorkerImpl() override;
 
-  void Handle(const std::string& kind, Handler handler, KindOptions options) override;
+  Status Handle(const std::string& kind, Handler handler, KindOptions options) override;
   Status Start() override;
   void Stop() override;
   void Wake() override;

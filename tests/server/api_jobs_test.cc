@@ -232,10 +232,12 @@ TEST_F(JobsApiTest, EnqueueWakesTheInProcessWorker) {
   auto w = Worker::Create(store_, wo);
   ASSERT_TRUE(w.ok());
   std::atomic<int> ran{0};
-  (*w)->Handle("wake", [&](JobContext&) {
-    ++ran;
-    return Outcome::Success();
-  });
+  ASSERT_TRUE((*w)->Handle("wake",
+                           [&](JobContext&) {
+                             ++ran;
+                             return Outcome::Success();
+                           })
+                  .ok());
   ASSERT_TRUE((*w)->Start().ok());
   std::this_thread::sleep_for(200ms);  // let the fetcher go idle first
   auto r = Post("/api/v1/jobs", nlohmann::json{{"kind", "wake"}});
