@@ -1,5 +1,12 @@
 # Helpers shared by the layer CMakeLists.
 
+# Lock discipline checked by the compiler (src/core/thread_annotations.h):
+# clang reads the annotations; GCC ignores them. `make thread-safety` makes
+# these warnings errors.
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  add_compile_options(-Wthread-safety)
+endif()
+
 # The public API is include/ alone: a layer exports only include/. src/ (the
 # layers' internal headers) is reached through steward_internal, which the
 # layers, tests, benchmarks and fuzzers link on purpose; a program embedding
