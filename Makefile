@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: deps build run test test-asan bench format tidy fuzz clean
+.PHONY: deps build run test test-asan thread-safety bench format tidy fuzz clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -33,6 +33,13 @@ test-asan: deps
 	cmake --build build-asan -j$(JOBS) --target $(ASAN_TESTS)
 	cd build-asan && ctest --output-on-failure -R '^($(subst $(eval) ,|,$(strip $(ASAN_TESTS))))$$'
 
+# Lock discipline checked by the compiler: a clang build of the worker
+# runtime (and the layers under it) with -Wthread-safety, warnings as errors.
+thread-safety: deps
+	cmake -S . -B build-tsa -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_CXX_COMPILER=clang++ -DSTEWARD_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build build-tsa -j$(JOBS) --target steward_runtime
+
 bench: build
 	rm -f /tmp/steward-bench.db*
 	$(BUILD)/bench/steward-bench --db sqlite:///tmp/steward-bench.db --jobs 100000 --concurrency 256
@@ -48,4 +55,4 @@ fuzz:
 	cmake --build build-fuzz -j$(JOBS) --target fuzzers
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-fuzz build-tsa

@@ -151,7 +151,10 @@ int main(int argc, char** argv) {
   wo.rescue_interval = std::chrono::milliseconds(maintenance_ms);
   auto worker = steward::Worker::Create(store, wo);
   if (!worker.ok()) return Die(worker.status(), "worker");
-  (*worker)->Handle("noop", [](steward::JobContext&) { return steward::Outcome::Success(); });
+  if (auto st = (*worker)->Handle("noop",
+                                  [](steward::JobContext&) { return steward::Outcome::Success(); });
+      !st.ok())
+    return Die(st, "handler");
   if (auto st = (*worker)->Start(); !st.ok()) return Die(st, "start");
 
   steward::Client client(store);

@@ -141,14 +141,20 @@ int main(int argc, char** argv) {
     }
     auto worker = steward::Worker::Create(node_store, wo);
     if (!worker.ok()) return Die(worker.status(), "worker");
-    (*worker)->Handle("noop", [](steward::JobContext&) { return steward::Outcome::Success(); });
-    (*worker)->Handle("probe", [&](steward::JobContext&) {
-      std::lock_guard l(lat_mu);
-      started_at = Steady::now();
-      started = true;
-      lat_cv.notify_all();
-      return steward::Outcome::Success();
-    });
+    if (auto st = (*worker)->Handle(
+            "noop", [](steward::JobContext&) { return steward::Outcome::Success(); });
+        !st.ok())
+      return Die(st, "handler");
+    if (auto st = (*worker)->Handle("probe",
+                                    [&](steward::JobContext&) {
+                                      std::lock_guard l(lat_mu);
+                                      started_at = Steady::now();
+                                      started = true;
+                                      lat_cv.notify_all();
+                                      return steward::Outcome::Success();
+                                    });
+        !st.ok())
+      return Die(st, "handler");
     workers.push_back(std::move(worker).value());
   }
   counter.Expect(jobs);

@@ -1,5 +1,20 @@
 # Helpers shared by the layer CMakeLists.
 
+# Lock discipline checked by the compiler (src/core/thread_annotations.h):
+# clang reads the annotations; GCC ignores them. `make thread-safety` makes
+# these warnings errors.
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  add_compile_options(-Wthread-safety)
+endif()
+
+# The public API is include/ alone: a layer exports only include/. src/ (the
+# layers' internal headers) is reached through steward_internal, which the
+# layers, tests, benchmarks and fuzzers link on purpose; a program embedding
+# Steward does not, so an internal header leaking into include/ fails its build
+# (and the public_api test in examples/).
+add_library(steward_internal INTERFACE)
+target_include_directories(steward_internal INTERFACE ${PROJECT_SOURCE_DIR}/src)
+
 # steward_layer(NAME DIR DEPS...) builds every *.cc under DIR (except *_test.cc)
 # into a static library. Globbing keeps parallel work from colliding in CMake.
 function(steward_layer name dir)
@@ -7,11 +22,11 @@ function(steward_layer name dir)
   list(FILTER srcs EXCLUDE REGEX "_test\\.cc$")
   if(srcs)
     add_library(${name} STATIC ${srcs})
-    target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
-    target_link_libraries(${name} PUBLIC ${ARGN})
+    target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
+    target_link_libraries(${name} PUBLIC ${ARGN} PRIVATE steward_internal)
   else()
     add_library(${name} INTERFACE)
-    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR}/include)
     target_link_libraries(${name} INTERFACE ${ARGN})
   endif()
 endfunction()
@@ -26,7 +41,7 @@ function(steward_test name dir)
   file(GLOB_RECURSE helpers CONFIGURE_DEPENDS ${dir}/*_testlib.cc)
   add_executable(${name} ${srcs} ${helpers})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-  target_link_libraries(${name} PRIVATE ${ARGN} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_link_libraries(${name} PRIVATE ${ARGN} steward_internal GTest::gtest GTest::gmock GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES ENVIRONMENT "STEWARD_BINARY=$<TARGET_FILE:steward>;STEWARD_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()

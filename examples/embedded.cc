@@ -30,22 +30,28 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::promise<void> welcome_sent, flaky_done;
-  (*worker)->Handle<Welcome>("send_welcome", [&](steward::JobContext& ctx, const Welcome& w) {
-    // A real mailer would pass ctx.idempotency_key() so a retry after a crash
-    // does not send twice.
+  steward::Status st = (*worker)->Handle<Welcome>("send_welcome", [&](steward::JobContext& ctx,
+                                                                      const Welcome& w) {
+    // A real mailer would pass ctx.idempotency_key() so a retry after a
+    // crash does not send twice.
     std::printf("sending welcome to %s (key %s)\n", w.to.c_str(), ctx.idempotency_key().c_str());
     welcome_sent.set_value();
     return steward::Outcome::Success();
   });
-  (*worker)->Handle("flaky", [&](steward::JobContext& ctx) {
-    if (ctx.attempt() < 3) {
-      return steward::Outcome::Retry("not yet (attempt " + std::to_string(ctx.attempt()) + ")", 100ms);
-    }
-    std::printf("flaky succeeded on attempt %d\n", ctx.attempt());
-    flaky_done.set_value();
-    return steward::Outcome::Success();
-  });
-  if (auto st = (*worker)->Start(); !st.ok()) {
+  if (st.ok()) {
+    st = (*worker)->Handle("flaky", [&](steward::JobContext& ctx) {
+      if (ctx.attempt() < 3) {
+        return steward::Outcome::Retry("not yet (attempt " + std::to_string(ctx.attempt()) + ")",
+                                       100ms);
+      }
+      std::printf("flaky succeeded on attempt %d\n", ctx.attempt());
+      flaky_done.set_value();
+      return steward::Outcome::Success();
+    });
+  }
+  // Handlers are fixed once the worker starts.
+  if (st.ok()) st = (*worker)->Start();
+  if (!st.ok()) {
     std::fprintf(stderr, "start: %s\n", st.ToString().c_str());
     return 1;
   }

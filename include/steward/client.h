@@ -7,6 +7,11 @@
 //
 // A job is durable once Enqueue returns OK. Thread-safe. A Worker in the
 // same process that shares the Store is woken at once by an enqueue.
+//
+// Errors every call may return, besides those it lists: kUnavailable when the
+// database is busy or unreachable (transient: retry later),
+// kResourceExhausted for a full disk or an exhausted connection pool,
+// kDataLoss for a corrupt database.
 #pragma once
 
 #include <memory>
@@ -19,14 +24,14 @@
 #include "steward/clock.h"
 #include "steward/job.h"
 #include "steward/status.h"
+#include "steward/store_handle.h"
 
 namespace steward {
 
-class Store;
-
 class Client {
  public:
-  // Opens (and migrates) the store at `url`; see OpenStore for URL forms.
+  // Opens (and migrates) the store at `url`; URL forms and errors as
+  // OpenSharedStore (steward/store_handle.h).
   static Result<std::unique_ptr<Client>> Open(const std::string& url, Clock* clock = nullptr);
   explicit Client(std::shared_ptr<Store> store, Clock* clock = nullptr);
 
@@ -41,11 +46,24 @@ class Client {
     options.payload = nlohmann::json(payload).dump();
     return Enqueue(options);
   }
-  // All or nothing, in one transaction.
+  // All or nothing, in one transaction. kInvalidArgument names the first bad
+  // job ("job 3: ...").
   Result<std::vector<InsertedJob>> EnqueueMany(std::span<const NewJob> jobs);
 
+  // The job with its attempt errors. kNotFound if no job has this id (never
+  // enqueued, or deleted by retention).
   Result<Job> Get(int64_t id);
+  // Runs a finished (completed, discarded or cancelled) job again: it becomes
+  // available now with its attempt count reset; its errors are kept.
+  // kNotFound if no job has this id; kFailedPrecondition if it is not
+  // finished (pending or running); kAlreadyExists if an unfinished job now
+  // holds its unique_key.
   Status Retry(int64_t id);
+  // Cancels a job. A pending job becomes cancelled at once (returns
+  // kCancelled); a running one is flagged, its handler sees
+  // JobContext::cancelled() within a heartbeat, and it ends cancelled when
+  // the handler returns (returns kRunning). kNotFound if no job has this id;
+  // kFailedPrecondition if it already finished.
   Result<JobState> Cancel(int64_t id);
 
   std::shared_ptr<Store> store() const { return store_; }

@@ -95,6 +95,16 @@ struct InsertedJob {
   bool duplicate = false;  // unique_key matched an unfinished job; id is that job
 };
 
+// A job the rescuer took back from a worker that stopped heartbeating (its
+// lease expired): retryable again, or discarded if its attempts ran out.
+struct RescuedJob {
+  int64_t id = 0;
+  std::string kind;
+  std::string queue;
+  std::string lost_worker;
+  JobState new_state = JobState::kRetryable;  // or kDiscarded if attempts are exhausted
+};
+
 // Checks names, ranges and that payload is valid JSON. Returns kInvalidArgument
 // naming the field.
 Status ValidateNewJob(const NewJob& job);

@@ -3,7 +3,8 @@
 //   steward::WorkerOptions opts;
 //   opts.queues = {{"default", 8}, {"email", 2}};
 //   auto worker = steward::Worker::Open("sqlite://./steward.db", opts);
-//   worker->Handle<Welcome>("send_welcome", [](steward::JobContext& ctx, const Welcome& w) {
+//   auto st = worker->Handle<Welcome>("send_welcome", [](steward::JobContext& ctx, const Welcome&
+//   w) {
 //     mailer.Send(w.to, ctx.idempotency_key());
 //     return steward::Outcome::Success();
 //   });
@@ -11,10 +12,15 @@
 //   ...
 //   worker->Stop();    // graceful: stop claiming, wait up to shutdown_grace, hand back the rest
 //
-// Thread safety: Handle() must be called before Start(). Start/Stop may be
-// called from any thread; Stop without Start and a second Stop are harmless.
-// Handlers run concurrently on executor threads (up to each queue's
+// Thread safety: handlers are registered before Start() (Handle() after it is
+// refused: running jobs read the handler table without a lock). Start/Stop may
+// be called from any thread; Stop without Start and a second Stop are
+// harmless. Handlers run concurrently on executor threads (up to each queue's
 // concurrency) and must be thread-safe.
+//
+// Every worker on a queue must handle every kind enqueued to it: a worker
+// that claims a job of a kind it has no handler for discards it at once, with
+// an error naming the kind, the worker and the kinds it handles.
 #pragma once
 
 #include <atomic>
@@ -22,6 +28,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,13 +36,12 @@
 
 #include "steward/clock.h"
 #include "steward/job.h"
+#include "steward/observer.h"
 #include "steward/retry.h"
 #include "steward/status.h"
+#include "steward/store_handle.h"
 
 namespace steward {
-
-class Store;
-class RuntimeObserver;
 
 // How a handler's attempt ended. An exception thrown by a handler is treated
 // as Failure(e.what()).
@@ -136,22 +142,29 @@ struct WorkerOptions {
 
 class Worker {
  public:
-  // Opens the store at `url` and migrates it.
+  // Opens the store at `url` and migrates it (errors as OpenSharedStore), then
+  // as Create.
   static Result<std::unique_ptr<Worker>> Open(const std::string& url, WorkerOptions options = {});
   // Uses an existing store (shared, e.g. with a Client in the same process).
+  // kInvalidArgument for a null store or invalid options (empty or duplicate
+  // queue names, concurrency outside 1..10000, lease < 1s, ...), naming the
+  // field.
   static Result<std::unique_ptr<Worker>> Create(std::shared_ptr<Store> store,
                                                 WorkerOptions options = {});
+  // Stops the worker (as Stop()) if it runs.
   virtual ~Worker() = default;
 
-  // Registers the handler for `kind`. Replaces an earlier one.
-  virtual void Handle(const std::string& kind, Handler handler, KindOptions options = {}) = 0;
+  // Registers the handler for `kind`, replacing an earlier one. Errors:
+  // kFailedPrecondition once Start() was called (handlers are fixed while
+  // jobs run); kInvalidArgument for a malformed kind name or an empty handler.
+  virtual Status Handle(const std::string& kind, Handler handler, KindOptions options = {}) = 0;
 
   // Typed convenience: the payload is converted with nlohmann::json's
   // from_json; a payload that does not convert discards the job (retrying
-  // cannot fix it).
+  // cannot fix it). Errors as above.
   template <typename T, typename F>
-  void Handle(const std::string& kind, F fn, KindOptions options = {}) {
-    Handle(
+  Status Handle(const std::string& kind, F fn, KindOptions options = {}) {
+    return Handle(
         kind,
         [fn = std::move(fn)](JobContext& ctx) -> Outcome {
           T value;
@@ -165,7 +178,14 @@ class Worker {
         options);
   }
 
+  // Starts the background threads and returns at once. A second Start()
+  // (also after Stop(): a worker runs once) returns kFailedPrecondition and
+  // changes nothing.
   virtual Status Start() = 0;
+  // Graceful shutdown: stops claiming, hands back claimed jobs that have not
+  // started, lets running handlers finish for up to shutdown_grace, then
+  // cancels and hands back the rest. Blocks until done. Harmless without
+  // Start() and when called again.
   virtual void Stop() = 0;
   // Wakes fetchers now (an enqueue happened that this process cannot see).
   virtual void Wake() = 0;

@@ -21,20 +21,20 @@ namespace {
 using namespace std::chrono_literals;
 
 // demo.flaky fails twice, then succeeds: shows retries with backoff in the log.
-void RegisterDemo(Worker& worker, Client& client) {
-  worker.Handle("demo.hello", [](JobContext& ctx) {
+Status RegisterDemo(Worker& worker, Client& client) {
+  STEWARD_RETURN_IF_ERROR(worker.Handle("demo.hello", [](JobContext& ctx) {
     log::Info("demo.hello ran", {{"job_id", ctx.id()},
                                  {"greeting", ctx.payload().value("greeting", "hello")},
                                  {"scheduled_for", FormatTimestamp(ctx.run_at())}});
     return Outcome::Success();
-  });
-  worker.Handle("demo.flaky", [](JobContext& ctx) {
+  }));
+  STEWARD_RETURN_IF_ERROR(worker.Handle("demo.flaky", [](JobContext& ctx) {
     if (ctx.attempt() < 3) {
       return Outcome::Retry("demo.flaky fails on attempt " + std::to_string(ctx.attempt()), 2s);
     }
     log::Info("demo.flaky succeeded", {{"job_id", ctx.id()}, {"attempt", ctx.attempt()}});
     return Outcome::Success();
-  });
+  }));
   auto now = SystemClock().Now();
   std::vector<NewJob> jobs;
   for (int i = 1; i <= 3; ++i) {
@@ -54,6 +54,7 @@ void RegisterDemo(Worker& worker, Client& client) {
   } else {
     log::Error("demo: enqueue failed", {{"error", r.status().ToString()}});
   }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -109,10 +110,14 @@ int RunServe(const GlobalOptions& g, const ServeOptions& s) {
   if (!worker.ok()) return Fail(worker.status(), "worker");
   for (const auto& k : config->kinds) {
     Handler h = k.type == "exec" ? MakeExecHandler(k.exec) : MakeHttpHandler(k.http);
-    (*worker)->Handle(k.name, std::move(h), k.options);
+    if (Status st = (*worker)->Handle(k.name, std::move(h), k.options); !st.ok()) {
+      return Fail(st, "kind " + k.name);
+    }
   }
   Client client(store);
-  if (s.demo) RegisterDemo(**worker, client);
+  if (s.demo) {
+    if (Status st = RegisterDemo(**worker, client); !st.ok()) return Fail(st, "demo");
+  }
   if (Status st = hooks.AfterWorker(*config, **worker); !st.ok()) return Fail(st, "serve");
 
   if (Status st = (*worker)->Start(); !st.ok()) return Fail(st, "worker start");

@@ -5,9 +5,8 @@
 namespace steward {
 
 Result<std::unique_ptr<Client>> Client::Open(const std::string& url, Clock* clock) {
-  STEWARD_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(url));
-  STEWARD_RETURN_IF_ERROR(store->Migrate());
-  return std::make_unique<Client>(std::shared_ptr<Store>(std::move(store)), clock);
+  STEWARD_ASSIGN_OR_RETURN(std::shared_ptr<Store> store, OpenSharedStore(url));
+  return std::make_unique<Client>(std::move(store), clock);
 }
 
 Client::Client(std::shared_ptr<Store> store, Clock* clock)

@@ -48,7 +48,7 @@ Scheduler::~Scheduler() { Stop(); }
 RuntimeObserver* Scheduler::run_recorder() { return recorder_.get(); }
 
 Status Scheduler::Start() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (started_) return FailedPrecondition("scheduler already started");
   started_ = true;
   thread_ = std::thread([this] { Loop(); });
@@ -57,7 +57,7 @@ Status Scheduler::Start() {
 
 void Scheduler::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!started_ || stopping_) {
       stopping_ = true;
       return;
@@ -71,14 +71,14 @@ void Scheduler::Stop() {
 
 void Scheduler::Wake() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     wake_ = true;
   }
   cv_.notify_all();
 }
 
 void Scheduler::AddRun(FinishedRun run) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   runs_.push_back(std::move(run));
 }
 
@@ -90,7 +90,7 @@ Status Scheduler::RunOnce() {
 
   std::vector<FinishedRun> runs;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     runs.swap(runs_);
   }
   for (size_t i = 0; i < runs.size(); ++i) {
@@ -98,7 +98,7 @@ Status Scheduler::RunOnce() {
     Status st = store_->ScheduleRecordRun(r.schedule, r.success, r.at);
     if (st.code() == StatusCode::kUnavailable) {
       // Keep the rest for the next iteration rather than losing them.
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       runs_.insert(runs_.begin(), runs.begin() + static_cast<std::ptrdiff_t>(i), runs.end());
       note(st);
       break;
@@ -164,7 +164,7 @@ Micros Scheduler::SleepFor() {
 void Scheduler::Loop() {
   while (true) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (stopping_) break;
     }
     Status st = RunOnce();
@@ -184,8 +184,11 @@ void Scheduler::Loop() {
     }
     // A failing store is retried after max_sleep, not in a tight loop.
     Micros sleep = st.ok() ? SleepFor() : options_.max_sleep;
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, sleep, [this] { return stopping_ || wake_; });
+    auto deadline = std::chrono::steady_clock::now() + sleep;
+    MutexLock lock(mu_);
+    while (!stopping_ && !wake_) {
+      if (!lock.WaitUntil(cv_, deadline)) break;
+    }
     wake_ = false;
   }
 }

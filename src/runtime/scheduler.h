@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/thread_annotations.h"
 #include "runtime/observer.h"
 #include "runtime/schedule_events.h"
 #include "store/store.h"
@@ -82,10 +83,12 @@ class Scheduler {
   SchedulerOptions options_;
   std::unique_ptr<RunRecorder> recorder_;
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  bool started_ = false, stopping_ = false, wake_ = false;
-  std::vector<FinishedRun> runs_;  // guarded by mu_
+  bool started_ GUARDED_BY(mu_) = false;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  bool wake_ GUARDED_BY(mu_) = false;
+  std::vector<FinishedRun> runs_ GUARDED_BY(mu_);
   bool store_failing_ = false;     // loop thread only
   std::thread thread_;
 };

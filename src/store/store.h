@@ -87,13 +87,7 @@ struct JobRescueParams {
   std::string rescue_message = "lease expired: worker lost";
 };
 
-struct RescuedJob {
-  int64_t id = 0;
-  std::string kind;
-  std::string queue;
-  std::string lost_worker;
-  JobState new_state = JobState::kRetryable;  // or kDiscarded if attempts are exhausted
-};
+// RescuedJob (what JobRescueExpired returns) is public: steward/job.h.
 
 struct JobDeleteFinishedParams {
   Timestamp completed_before{};  // completed jobs finished before this are deleted

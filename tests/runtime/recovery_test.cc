@@ -24,11 +24,11 @@ TEST_F(RuntimeTest, DeadWorkersJobsAreRescuedAndRun) {
   o.clock = &clock;
   auto w = MakeWorker(o);
   std::atomic<int> ran{0};
-  w->Handle("task", [&](JobContext& ctx) {
-    EXPECT_EQ(ctx.attempt(), 2);  // the lost attempt counts
-    ++ran;
-    return Outcome::Success();
-  });
+  ASSERT_TRUE(w->Handle("task", [&](JobContext& ctx) {
+                 EXPECT_EQ(ctx.attempt(), 2);  // the lost attempt counts
+                 ++ran;
+                 return Outcome::Success();
+               }).ok());
   ASSERT_TRUE(w->Start().ok());
   // Before the lease expires nothing may be rescued.
   ASSERT_TRUE(store_->JobRescueExpired(JobRescueParams{.now = clock.Now()}).ok());
@@ -52,15 +52,21 @@ TEST_F(RuntimeTest, HeartbeatKeepsLongJobFromBeingRescued) {
   o2.rescue_interval = 50ms;
   auto watcher = MakeWorker(o2);
   std::atomic<int> runs{0};
-  runner->Handle("long", [&](JobContext&) {
-    ++runs;
-    std::this_thread::sleep_for(2500ms);  // the work: 2.5 leases long
-    return Outcome::Success();
-  });
-  watcher->Handle("long", [&](JobContext&) {
-    ++runs;
-    return Outcome::Success();
-  });
+  ASSERT_TRUE(runner
+                  ->Handle("long",
+                           [&](JobContext&) {
+                             ++runs;
+                             std::this_thread::sleep_for(2500ms);  // the work: 2.5 leases long
+                             return Outcome::Success();
+                           })
+                  .ok());
+  ASSERT_TRUE(watcher
+                  ->Handle("long",
+                           [&](JobContext&) {
+                             ++runs;
+                             return Outcome::Success();
+                           })
+                  .ok());
   ASSERT_TRUE(runner->Start().ok());
   NewJob j;
   j.kind = "long";
@@ -101,14 +107,14 @@ TEST_F(RuntimeTest, CatchUpAfterTwoWeeksOfDowntimeRunsEverythingInOrder) {
   std::vector<std::pair<int, Timestamp>> order;
   std::atomic<int> ran{0};
   Latch all;
-  w->Handle("tick", [&](JobContext& ctx) {
-    {
-      std::lock_guard l(mu);
-      order.emplace_back(ctx.job().priority, ctx.run_at());
-    }
-    if (++ran == 10000) all.Set();
-    return Outcome::Success();
-  });
+  ASSERT_TRUE(w->Handle("tick", [&](JobContext& ctx) {
+                 {
+                   std::lock_guard l(mu);
+                   order.emplace_back(ctx.job().priority, ctx.run_at());
+                 }
+                 if (++ran == 10000) all.Set();
+                 return Outcome::Success();
+               }).ok());
   ASSERT_TRUE(w->Start().ok());
   ASSERT_TRUE(all.Wait(120s)) << "ran " << ran.load() << " of 10000";
   w->Stop();

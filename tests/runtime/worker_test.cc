@@ -18,10 +18,10 @@ NewJob Job1(std::string kind, std::string payload = "{}") {
 TEST_F(RuntimeTest, EnqueueWakesIdleWorkerWithoutPolling) {
   auto w = MakeWorker(FastOptions());  // poll interval: 1 h
   Latch ran;
-  w->Handle("ping", [&](JobContext&) {
-    ran.Set();
-    return Outcome::Success();
-  });
+  ASSERT_TRUE(w->Handle("ping", [&](JobContext&) {
+                 ran.Set();
+                 return Outcome::Success();
+               }).ok());
   ASSERT_TRUE(w->Start().ok());
   // Let the fetcher go idle first, so the job can only arrive by a wake-up.
   ASSERT_TRUE(store_->JobNextRunAt("default").ok());
@@ -35,11 +35,11 @@ TEST_F(RuntimeTest, DelayedJobRunsAtRunAtNotBefore) {
   auto w = MakeWorker(FastOptions());
   std::atomic<int64_t> ran_at{0};
   Latch ran;
-  w->Handle("later", [&](JobContext&) {
-    ran_at = ToMicros(SystemClock().Now());
-    ran.Set();
-    return Outcome::Success();
-  });
+  ASSERT_TRUE(w->Handle("later", [&](JobContext&) {
+                 ran_at = ToMicros(SystemClock().Now());
+                 ran.Set();
+                 return Outcome::Success();
+               }).ok());
   ASSERT_TRUE(w->Start().ok());
   NewJob j = Job1("later");
   j.run_at = SystemClock().Now() + 400ms;
@@ -53,11 +53,12 @@ TEST_F(RuntimeTest, DelayedJobRunsAtRunAtNotBefore) {
 TEST_F(RuntimeTest, FailuresRetryWithBackoffThenSucceed) {
   auto w = MakeWorker(FastOptions());
   std::atomic<int> calls{0};
-  w->Handle("flaky", [&](JobContext& ctx) {
-    ++calls;
-    if (ctx.attempt() < 3) throw std::runtime_error("boom " + std::to_string(ctx.attempt()));
-    return Outcome::Success();
-  });
+  ASSERT_TRUE(w->Handle("flaky", [&](JobContext& ctx) {
+                 ++calls;
+                 if (ctx.attempt() < 3)
+                   throw std::runtime_error("boom " + std::to_string(ctx.attempt()));
+                 return Outcome::Success();
+               }).ok());
   ASSERT_TRUE(w->Start().ok());
   int64_t id = Enqueue(Job1("flaky"));
   Job j = AwaitState(id, JobState::kCompleted);
@@ -74,7 +75,8 @@ TEST_F(RuntimeTest, FailuresRetryWithBackoffThenSucceed) {
 
 TEST_F(RuntimeTest, ExhaustedAttemptsDiscard) {
   auto w = MakeWorker(FastOptions());
-  w->Handle("always_fails", [&](JobContext&) { return Outcome::Failure("nope"); });
+  ASSERT_TRUE(
+      w->Handle("always_fails", [&](JobContext&) { return Outcome::Failure("nope"); }).ok());
   ASSERT_TRUE(w->Start().ok());
   NewJob nj = Job1("always_fails");
   nj.max_attempts = 2;
@@ -87,12 +89,13 @@ TEST_F(RuntimeTest, ExhaustedAttemptsDiscard) {
 TEST_F(RuntimeTest, DiscardIsPermanentAndSnoozeDoesNotCountAttempt) {
   auto w = MakeWorker(FastOptions());
   std::atomic<int> snoozes{0};
-  w->Handle("bad", [&](JobContext&) { return Outcome::Discard("invalid address"); });
-  w->Handle("sleepy", [&](JobContext& ctx) {
-    if (snoozes++ < 2) return Outcome::Snooze(20ms);
-    EXPECT_EQ(ctx.attempt(), 1);
-    return Outcome::Success();
-  });
+  ASSERT_TRUE(
+      w->Handle("bad", [&](JobContext&) { return Outcome::Discard("invalid address"); }).ok());
+  ASSERT_TRUE(w->Handle("sleepy", [&](JobContext& ctx) {
+                 if (snoozes++ < 2) return Outcome::Snooze(20ms);
+                 EXPECT_EQ(ctx.attempt(), 1);
+                 return Outcome::Success();
+               }).ok());
   ASSERT_TRUE(w->Start().ok());
   Job bad = AwaitState(Enqueue(Job1("bad")), JobState::kDiscarded);
   EXPECT_EQ(bad.attempt, 1);
@@ -104,16 +107,51 @@ TEST_F(RuntimeTest, DiscardIsPermanentAndSnoozeDoesNotCountAttempt) {
   w->Stop();
 }
 
-TEST_F(RuntimeTest, UnknownKindFailsWithClearErrorAndRetries) {
-  auto w = MakeWorker(FastOptions());
+TEST_F(RuntimeTest, UnknownKindIsDiscardedAtOnceNamingHandledKinds) {
+  auto o = FastOptions();
+  o.worker_id = "worker-7";
+  auto w = MakeWorker(o);
+  ASSERT_TRUE(w->Handle("email", [](JobContext&) { return Outcome::Success(); }).ok());
+  ASSERT_TRUE(w->Handle("resize", [](JobContext&) { return Outcome::Success(); }).ok());
   ASSERT_TRUE(w->Start().ok());
   NewJob nj = Job1("nobody_handles_this");
-  nj.max_attempts = 1;
+  ASSERT_EQ(nj.max_attempts, 20);  // the default: retrying would burn all of them
   Job j = AwaitState(Enqueue(nj), JobState::kDiscarded);
+  EXPECT_EQ(j.attempt, 1);
   ASSERT_EQ(j.errors.size(), 1u);
-  EXPECT_NE(j.errors[0].message.find("no handler registered for kind \"nobody_handles_this\""),
-            std::string::npos);
+  EXPECT_EQ(j.errors[0].message,
+            "no handler registered for kind \"nobody_handles_this\" on worker worker-7 "
+            "(it handles: email, resize)");
   w->Stop();
+}
+
+TEST_F(RuntimeTest, HandleAfterStartIsRefused) {
+  auto w = MakeWorker(FastOptions());
+  std::atomic<int> first{0};
+  ASSERT_TRUE(w->Handle("k", [&](JobContext&) {
+                 ++first;
+                 return Outcome::Success();
+               }).ok());
+  ASSERT_TRUE(w->Start().ok());
+  Status late = w->Handle("k", [](JobContext&) { return Outcome::Discard("replaced"); });
+  EXPECT_EQ(late.code(), StatusCode::kFailedPrecondition) << late.ToString();
+  EXPECT_EQ(w->Handle("other", [](JobContext&) { return Outcome::Success(); }).code(),
+            StatusCode::kFailedPrecondition);
+  // The handler registered before Start still runs.
+  AwaitState(Enqueue(Job1("k")), JobState::kCompleted);
+  EXPECT_EQ(first.load(), 1);
+  EXPECT_EQ(w->Start().code(), StatusCode::kFailedPrecondition) << "a worker starts once";
+  w->Stop();
+  EXPECT_EQ(w->Start().code(), StatusCode::kFailedPrecondition) << "not even after Stop";
+}
+
+TEST_F(RuntimeTest, HandleRefusesBadKindNamesAndEmptyHandlers) {
+  auto w = MakeWorker(FastOptions());
+  EXPECT_EQ(w->Handle("", [](JobContext&) { return Outcome::Success(); }).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(w->Handle("has space", [](JobContext&) { return Outcome::Success(); }).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(w->Handle("ok", Handler{}).code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(RuntimeTest, TimeoutCancelsHandlerAndFailsAttempt) {
@@ -122,17 +160,18 @@ TEST_F(RuntimeTest, TimeoutCancelsHandlerAndFailsAttempt) {
   Latch saw_cancel;
   KindOptions ko;
   ko.timeout = 300ms;
-  w->Handle(
-      "slow",
-      [&](JobContext& ctx) {
-        auto until = std::chrono::steady_clock::now() + 10s;
-        while (!ctx.cancelled() && std::chrono::steady_clock::now() < until) {
-          std::this_thread::sleep_for(5ms);
-        }
-        if (ctx.cancelled()) saw_cancel.Set();
-        return Outcome::Success();  // ignored: the attempt already timed out
-      },
-      ko);
+  ASSERT_TRUE(w->Handle(
+                   "slow",
+                   [&](JobContext& ctx) {
+                     auto until = std::chrono::steady_clock::now() + 10s;
+                     while (!ctx.cancelled() && std::chrono::steady_clock::now() < until) {
+                       std::this_thread::sleep_for(5ms);
+                     }
+                     if (ctx.cancelled()) saw_cancel.Set();
+                     return Outcome::Success();  // ignored: the attempt already timed out
+                   },
+                   ko)
+                  .ok());
   ASSERT_TRUE(w->Start().ok());
   NewJob nj = Job1("slow");
   nj.max_attempts = 1;
@@ -146,15 +185,15 @@ TEST_F(RuntimeTest, TimeoutCancelsHandlerAndFailsAttempt) {
 TEST_F(RuntimeTest, CancellationReachesRunningHandler) {
   auto w = MakeWorker(FastOptions());
   Latch started, saw_cancel;
-  w->Handle("long", [&](JobContext& ctx) {
-    started.Set();
-    auto until = std::chrono::steady_clock::now() + 10s;
-    while (!ctx.cancelled() && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(5ms);
-    }
-    if (ctx.cancelled()) saw_cancel.Set();
-    return Outcome::Failure("stopped early");
-  });
+  ASSERT_TRUE(w->Handle("long", [&](JobContext& ctx) {
+                 started.Set();
+                 auto until = std::chrono::steady_clock::now() + 10s;
+                 while (!ctx.cancelled() && std::chrono::steady_clock::now() < until) {
+                   std::this_thread::sleep_for(5ms);
+                 }
+                 if (ctx.cancelled()) saw_cancel.Set();
+                 return Outcome::Failure("stopped early");
+               }).ok());
   ASSERT_TRUE(w->Start().ok());
   int64_t id = Enqueue(Job1("long"));
   ASSERT_TRUE(started.Wait());
@@ -169,11 +208,11 @@ TEST_F(RuntimeTest, CancellationReachesRunningHandler) {
 TEST_F(RuntimeTest, GracefulShutdownLetsShortJobsFinish) {
   auto w = MakeWorker(FastOptions());
   Latch started;
-  w->Handle("short", [&](JobContext&) {
-    started.Set();
-    std::this_thread::sleep_for(200ms);  // the work itself, not synchronisation
-    return Outcome::Success();
-  });
+  ASSERT_TRUE(w->Handle("short", [&](JobContext&) {
+                 started.Set();
+                 std::this_thread::sleep_for(200ms);  // the work itself, not synchronisation
+                 return Outcome::Success();
+               }).ok());
   ASSERT_TRUE(w->Start().ok());
   int64_t id = Enqueue(Job1("short"));
   ASSERT_TRUE(started.Wait());
@@ -189,15 +228,15 @@ TEST_F(RuntimeTest, ShutdownPastGraceHandsBackRunningJobs) {
   auto w = MakeWorker(o);
   Latch started;
   std::atomic<bool> cancelled_seen{false};
-  w->Handle("stubborn", [&](JobContext& ctx) {
-    started.Set();
-    auto until = std::chrono::steady_clock::now() + 10s;
-    while (!ctx.cancelled() && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(5ms);
-    }
-    cancelled_seen = ctx.cancelled();
-    return Outcome::Success();
-  });
+  ASSERT_TRUE(w->Handle("stubborn", [&](JobContext& ctx) {
+                 started.Set();
+                 auto until = std::chrono::steady_clock::now() + 10s;
+                 while (!ctx.cancelled() && std::chrono::steady_clock::now() < until) {
+                   std::this_thread::sleep_for(5ms);
+                 }
+                 cancelled_seen = ctx.cancelled();
+                 return Outcome::Success();
+               }).ok());
   ASSERT_TRUE(w->Start().ok());
   int64_t id = Enqueue(Job1("stubborn"));
   ASSERT_TRUE(started.Wait());
@@ -218,16 +257,16 @@ TEST_F(RuntimeTest, ConcurrencyLimitIsRespected) {
   o.queues = {{"default", 3}};
   auto w = MakeWorker(o);
   std::atomic<int> now_running{0}, max_running{0}, done{0};
-  w->Handle("work", [&](JobContext&) {
-    int n = ++now_running;
-    int m = max_running.load();
-    while (n > m && !max_running.compare_exchange_weak(m, n)) {
-    }
-    std::this_thread::sleep_for(20ms);
-    --now_running;
-    ++done;
-    return Outcome::Success();
-  });
+  ASSERT_TRUE(w->Handle("work", [&](JobContext&) {
+                 int n = ++now_running;
+                 int m = max_running.load();
+                 while (n > m && !max_running.compare_exchange_weak(m, n)) {
+                 }
+                 std::this_thread::sleep_for(20ms);
+                 --now_running;
+                 ++done;
+                 return Outcome::Success();
+               }).ok());
   std::vector<NewJob> jobs(20, Job1("work"));
   ASSERT_TRUE(client_->EnqueueMany(jobs).ok());
   ASSERT_TRUE(w->Start().ok());
@@ -254,11 +293,11 @@ TEST_F(RuntimeTest, TypedHandlersConvertPayloads) {
   auto w = MakeWorker(FastOptions());
   std::string got;
   Latch ran;
-  w->Handle<Greeting>("greet", [&](JobContext&, const Greeting& g) {
-    got = g.name + "x" + std::to_string(g.times);
-    ran.Set();
-    return Outcome::Success();
-  });
+  ASSERT_TRUE(w->Handle<Greeting>("greet", [&](JobContext&, const Greeting& g) {
+                 got = g.name + "x" + std::to_string(g.times);
+                 ran.Set();
+                 return Outcome::Success();
+               }).ok());
   ASSERT_TRUE(w->Start().ok());
   auto ok = client_->Enqueue("greet", Greeting{"ada", 2});
   ASSERT_TRUE(ok.ok());

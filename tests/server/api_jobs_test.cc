@@ -244,10 +244,12 @@ TEST_F(JobsApiTest, EnqueueWakesTheInProcessWorker) {
   auto w = Worker::Create(store_, wo);
   ASSERT_TRUE(w.ok());
   std::atomic<int> ran{0};
-  (*w)->Handle("wake", [&](JobContext&) {
-    ++ran;
-    return Outcome::Success();
-  });
+  ASSERT_TRUE((*w)->Handle("wake",
+                           [&](JobContext&) {
+                             ++ran;
+                             return Outcome::Success();
+                           })
+                  .ok());
   ASSERT_TRUE((*w)->Start().ok());
   // The first claim found nothing: from here only a wake-up runs the job.
   ASSERT_TRUE(Eventually([&] { return fetches.ticks.load() >= 1; }));

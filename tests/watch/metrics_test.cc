@@ -73,11 +73,14 @@ TEST_F(MetricsTest, CountsJobOutcomesFromARealWorker) {
   wo.observer = &m;
   auto w = Worker::Create(store_, wo);
   ASSERT_TRUE(w.ok());
-  (*w)->Handle("ok", [](JobContext&) { return Outcome::Success(); });
-  (*w)->Handle("flaky", [](JobContext& ctx) {
-    return ctx.attempt() < 2 ? Outcome::Failure("first try fails") : Outcome::Success();
-  });
-  (*w)->Handle("bad", [](JobContext&) { return Outcome::Discard("permanent"); });
+  ASSERT_TRUE((*w)->Handle("ok", [](JobContext&) { return Outcome::Success(); }).ok());
+  ASSERT_TRUE((*w)->Handle("flaky",
+                           [](JobContext& ctx) {
+                             return ctx.attempt() < 2 ? Outcome::Failure("first try fails")
+                                                      : Outcome::Success();
+                           })
+                  .ok());
+  ASSERT_TRUE((*w)->Handle("bad", [](JobContext&) { return Outcome::Discard("permanent"); }).ok());
   ASSERT_TRUE((*w)->Start().ok());
   Client c(store_);
   std::vector<int64_t> ids;

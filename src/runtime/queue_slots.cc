@@ -1,0 +1,140 @@
+#include "runtime/queue_slots.h"
+
+#include <algorithm>
+
+namespace steward {
+
+namespace {
+// Under load, claim once this share of the slots (up to a claim batch) is free.
+constexpr int kRefillDivisor = 4;
+}  // namespace
+
+QueueSlots::QueueSlots(QueueOptions options, int claim_batch)
+    : options_(std::move(options)),
+      fetcher_name_("fetcher:" + options_.name),
+      refill_threshold_(std::max(1, std::min(options_.concurrency, claim_batch) / kRefillDivisor)),
+      claim_batch_(claim_batch) {}
+
+bool QueueSlots::ShouldClaim() const {
+  int free = options_.concurrency - in_flight_;
+  return free >= refill_threshold_ || (free > 0 && ready_.empty());
+}
+
+int QueueSlots::AwaitClaim(const std::atomic<bool>& stopping, Micros poll,
+                           const std::function<void()>& tick) {
+  MutexLock lock(mu_);
+  while (!stopping.load() && !ShouldClaim()) {
+    lock.WaitFor(fetch_cv_, poll);
+    tick();
+  }
+  if (stopping.load()) return 0;
+  wake_ = false;
+  return std::min(options_.concurrency - in_flight_, claim_batch_);
+}
+
+void QueueSlots::Push(std::vector<std::shared_ptr<RunningJob>> jobs) {
+  {
+    MutexLock lock(mu_);
+    for (auto& rj : jobs) ready_.push_back(std::move(rj));
+    in_flight_ += static_cast<int>(jobs.size());
+  }
+  // One wake-up per job, not a broadcast: a thundering herd of hundreds of
+  // executors on one mutex costs more than the jobs themselves.
+  for (size_t i = 0; i < jobs.size(); ++i) exec_cv_.notify_one();
+}
+
+void QueueSlots::SleepUnlessWoken(Micros wait, const std::atomic<bool>& stopping) {
+  auto deadline = Steady::now() + wait;
+  MutexLock lock(mu_);
+  while (!stopping.load() && !wake_) {
+    if (!lock.WaitUntil(fetch_cv_, deadline)) break;
+  }
+}
+
+void QueueSlots::SleepUnlessStopping(Micros wait, const std::atomic<bool>& stopping) {
+  auto deadline = Steady::now() + wait;
+  MutexLock lock(mu_);
+  while (!stopping.load()) {
+    if (!lock.WaitUntil(fetch_cv_, deadline)) break;
+  }
+}
+
+void QueueSlots::Wake() {
+  {
+    MutexLock lock(mu_);
+    wake_ = true;
+  }
+  fetch_cv_.notify_one();
+}
+
+void QueueSlots::WakeForStop() {
+  // Taking the mutex orders the caller's store to `stopping` before the
+  // fetcher's next check, so the notification cannot be lost.
+  { MutexLock lock(mu_); }
+  fetch_cv_.notify_all();
+}
+
+void QueueSlots::SetExecutors(int n) {
+  MutexLock lock(mu_);
+  live_executors_ = n;
+}
+
+std::shared_ptr<RunningJob> QueueSlots::Take() {
+  MutexLock lock(mu_);
+  while (ready_.empty() && !exec_stop_) lock.Wait(exec_cv_);
+  if (ready_.empty()) return nullptr;
+  auto rj = std::move(ready_.front());
+  ready_.pop_front();
+  return rj;
+}
+
+void QueueSlots::Finish() {
+  bool wake_fetcher;
+  {
+    MutexLock lock(mu_);
+    --in_flight_;
+    wake_fetcher = ShouldClaim();
+    if (in_flight_ == 0) idle_cv_.notify_all();
+  }
+  if (wake_fetcher) fetch_cv_.notify_one();
+}
+
+void QueueSlots::ExecutorExited() {
+  MutexLock lock(mu_);
+  --live_executors_;
+  idle_cv_.notify_all();
+}
+
+std::deque<std::shared_ptr<RunningJob>> QueueSlots::DrainReady() {
+  std::deque<std::shared_ptr<RunningJob>> ready;
+  MutexLock lock(mu_);
+  ready.swap(ready_);
+  in_flight_ -= static_cast<int>(ready.size());
+  return ready;
+}
+
+bool QueueSlots::AwaitIdle(Steady::time_point deadline) {
+  MutexLock lock(mu_);
+  while (in_flight_ > 0) {
+    if (!lock.WaitUntil(idle_cv_, deadline)) return in_flight_ == 0;
+  }
+  return true;
+}
+
+void QueueSlots::StopExecutors() {
+  {
+    MutexLock lock(mu_);
+    exec_stop_ = true;
+  }
+  exec_cv_.notify_all();
+}
+
+bool QueueSlots::AwaitExecutorsExited(Steady::time_point deadline) {
+  MutexLock lock(mu_);
+  while (live_executors_ > 0) {
+    if (!lock.WaitUntil(idle_cv_, deadline)) return live_executors_ == 0;
+  }
+  return true;
+}
+
+}  // namespace steward
