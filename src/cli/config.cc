@@ -6,6 +6,7 @@
 
 #include <toml++/toml.h>
 
+#include "cli/config_keys.h"
 #include "core/duration.h"
 
 namespace steward {
@@ -84,6 +85,10 @@ Status ParseWorker(const toml::table& root, Config& c) {
   if (!wn) return Status::Ok();
   const toml::table* w = wn->as_table();
   if (!w) return KeyError("worker", "expected a table");
+  STEWARD_RETURN_IF_ERROR(cli::CheckKeys(
+      *w, "worker",
+      {"id", "lease", "rescue_interval", "poll_interval", "default_timeout", "shutdown_grace",
+       "keep_completed", "keep_failed", "retry_base", "retry_max", "claim_batch"}));
   WorkerOptions& o = c.worker;
   STEWARD_RETURN_IF_ERROR(ReadString(*w, "id", "worker.id", o.worker_id));
   STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "lease", "worker.lease", o.lease));
@@ -109,6 +114,7 @@ Status ParseQueues(const toml::table& root, Config& c) {
     std::string path = "queues." + std::string(name.str());
     const toml::table* q = node.as_table();
     if (!q) return KeyError(path, "expected a table");
+    STEWARD_RETURN_IF_ERROR(cli::CheckKeys(*q, path, {"concurrency"}));
     QueueOptions qo;
     qo.name = std::string(name.str());
     STEWARD_RETURN_IF_ERROR(ReadInt(*q, "concurrency", path + ".concurrency", qo.concurrency));
@@ -130,6 +136,9 @@ Status ParseKinds(const toml::table& root, Config& c) {
     std::string path = "kinds." + std::string(name.str());
     const toml::table* k = node.as_table();
     if (!k) return KeyError(path, "expected a table");
+    STEWARD_RETURN_IF_ERROR(cli::CheckKeys(*k, path,
+                                           {"type", "command", "env", "workdir", "url", "headers",
+                                            "timeout", "retry_base", "retry_max"}));
     KindConfig kc;
     kc.name = std::string(name.str());
     NewJob probe;
@@ -145,6 +154,17 @@ Status ParseKinds(const toml::table& root, Config& c) {
       if (retry_base > Micros(0)) p.base = retry_base;
       if (retry_max > Micros(0)) p.max = retry_max;
       kc.options.retry = p;
+    }
+    if (kc.type != "exec" && kc.type != "http") {
+      return KeyError(path + ".type", "expected \"exec\" or \"http\", got \"" + kc.type + "\"");
+    }
+    for (const char* key : {"command", "env", "workdir", "url", "headers"}) {
+      const bool exec_key = std::string_view(key) == "command" || std::string_view(key) == "env" ||
+                            std::string_view(key) == "workdir";
+      if (k->contains(key) && exec_key != (kc.type == "exec")) {
+        return KeyError(path + "." + key, std::string("only used with type = \"") +
+                                              (exec_key ? "exec" : "http") + "\"");
+      }
     }
     if (kc.type == "exec") {
       const toml::node* cmd = k->get("command");
@@ -165,8 +185,6 @@ Status ParseKinds(const toml::table& root, Config& c) {
       STEWARD_RETURN_IF_ERROR(ReadStringMap(*k, "headers", path + ".headers", kc.http.headers));
       if (kc.options.timeout > Micros(0)) kc.http.timeout = kc.options.timeout;
       if (Status st = ValidateHttpKindConfig(kc.http); !st.ok()) return KeyError(path, st.message());
-    } else {
-      return KeyError(path + ".type", "expected \"exec\" or \"http\", got \"" + kc.type + "\"");
     }
     c.kinds.push_back(std::move(kc));
   }
@@ -186,21 +204,19 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
                            std::string(err.description()));
   }
   const toml::table& root = parsed;
-  static const char* kKnown[] = {"database", "listen", "log_level", "log_format",
-                                 "worker",   "queues", "kinds"};
-  for (const auto& [k, v] : root) {
-    bool known = false;
-    for (const char* name : kKnown) known = known || k.str() == name;
-    // Sections owned by other modules are parsed by them from the same file.
-    if (!known && k.str() != "schedules" && k.str() != "checks" && k.str() != "alerts" &&
-        k.str() != "notify" && k.str() != "server") {
-      return InvalidArgument(std::string(origin) + ": unknown key \"" + std::string(k.str()) + "\"");
-    }
+  // Sections owned by other modules are parsed by them from the same file.
+  if (Status st = cli::CheckKeys(root, "",
+                                 {"database", "listen", "log_level", "log_format", "worker",
+                                  "queues", "kinds", "schedules", "checks", "alerts", "notify",
+                                  "server"});
+      !st.ok()) {
+    return InvalidArgument(std::string(origin) + ": " + st.message());
   }
   Config c;
   c.source = std::string(origin);
   c.toml_text = std::string(toml_text);
   STEWARD_RETURN_IF_ERROR(ReadString(root, "database", "database", c.database));
+  if (root.contains("database")) c.database_from = std::string(origin);
   STEWARD_RETURN_IF_ERROR(ReadString(root, "listen", "listen", c.listen));
   STEWARD_RETURN_IF_ERROR(ParseLogSettings(root, c));
   STEWARD_RETURN_IF_ERROR(ParseWorker(root, c));
@@ -228,7 +244,10 @@ Status ApplyEnvironment(Config& c, const std::map<std::string, std::string>* env
     if (!v) return std::nullopt;
     return std::string(v);
   };
-  if (auto v = get("STEWARD_DATABASE")) c.database = *v;
+  if (auto v = get("STEWARD_DATABASE")) {
+    c.database = *v;
+    c.database_from = "STEWARD_DATABASE";
+  }
   if (auto v = get("STEWARD_LISTEN")) c.listen = *v;
   if (auto v = get("STEWARD_WORKER_ID")) c.worker.worker_id = *v;
   if (auto v = get("STEWARD_LOG_LEVEL")) {

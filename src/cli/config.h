@@ -30,6 +30,9 @@ struct KindConfig {
 
 struct Config {
   std::string database = "sqlite://./steward.db";
+  // Who chose `database`, for messages: "the default", the config file's
+  // path, "STEWARD_DATABASE" or "--db".
+  std::string database_from = "the default";
   std::string listen = "127.0.0.1:8080";
   log::Level log_level = log::Level::kInfo;
   log::Format log_format = log::Format::kAuto;

@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 
+#include "cli/config_keys.h"
 #include "core/duration.h"
 
 namespace steward::cli {
@@ -102,6 +103,11 @@ class Reader {
     return Status::Ok();
   }
   Status Enabled(bool& out) const { return Bool("enabled", out); }
+  // Rejects any key of this table not in `allowed` (typos are errors).
+  Status Keys(std::initializer_list<std::string_view> allowed) const {
+    if (!t_) return Status::Ok();
+    return CheckKeys(*t_, std::string_view(prefix_).substr(0, prefix_.size() - 1), allowed);
+  }
 
  private:
   const toml::table* t_;
@@ -133,6 +139,11 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
   }
   const toml::table* alerts = root["alerts"].as_table();
   Reader a(alerts, "alerts.", env);
+  STEWARD_RETURN_IF_ERROR(a.Keys({"enabled", "repeat_interval", "quiet_period", "group_wait",
+                                  "dashboard_url", "kind_failing_consecutive", "failure_ratio",
+                                  "failure_ratio_window", "failure_ratio_min_attempts",
+                                  "queue_lag_threshold", "db_unreachable_after", "rules",
+                                  "digest"}));
   STEWARD_RETURN_IF_ERROR(a.Enabled(c.enabled));
   STEWARD_RETURN_IF_ERROR(a.Duration("repeat_interval", c.repeat_interval));
   STEWARD_RETURN_IF_ERROR(a.Duration("quiet_period", c.rules.quiet_period));
@@ -155,6 +166,9 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
   }
   const toml::table* rules = alerts ? (*alerts)["rules"].as_table() : nullptr;
   Reader r(rules, "alerts.rules.", env);
+  STEWARD_RETURN_IF_ERROR(r.Keys({"job_discarded", "kind_failing", "kind_failure_ratio",
+                                  "queue_lag", "db_unreachable", "pool", "worker_lost",
+                                  "check_down"}));
   STEWARD_RETURN_IF_ERROR(r.Bool("job_discarded", c.rules.job_discarded));
   STEWARD_RETURN_IF_ERROR(r.Bool("kind_failing", c.rules.kind_failing));
   STEWARD_RETURN_IF_ERROR(r.Bool("kind_failure_ratio", c.rules.kind_failure_ratio));
@@ -166,6 +180,7 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
 
   const toml::table* digest = alerts ? (*alerts)["digest"].as_table() : nullptr;
   Reader d(digest, "alerts.digest.", env);
+  STEWARD_RETURN_IF_ERROR(d.Keys({"enabled", "at", "time_zone", "max_late"}));
   STEWARD_RETURN_IF_ERROR(d.Enabled(c.digest.enabled));
   STEWARD_RETURN_IF_ERROR(d.String("at", c.digest.at));
   STEWARD_RETURN_IF_ERROR(d.String("time_zone", c.digest.time_zone));
@@ -177,12 +192,9 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
 
   const toml::table* notify = root["notify"].as_table();
   if (notify) {
+    STEWARD_RETURN_IF_ERROR(CheckKeys(*notify, "notify", {"slack", "sentry", "webhook", "email"}));
     for (const auto& [k, v] : *notify) {
-      const std::string name(k.str());
-      if (name != "slack" && name != "sentry" && name != "webhook" && name != "email") {
-        return KeyError("notify." + name, "unknown channel (expected slack, sentry, webhook or email)");
-      }
-      if (!v.is_table()) return KeyError("notify." + name, "expected a table");
+      if (!v.is_table()) return KeyError("notify." + std::string(k.str()), "expected a table");
     }
   }
   auto section = [&](const char* name) -> const toml::table* {
@@ -190,6 +202,7 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
   };
   if (const toml::table* t = section("slack")) {
     Reader s(t, "notify.slack.", env);
+    STEWARD_RETURN_IF_ERROR(s.Keys({"enabled", "webhook_url", "timeout", "min_interval"}));
     bool on = true;
     STEWARD_RETURN_IF_ERROR(s.Enabled(on));
     notify::SlackConfig sc;
@@ -202,6 +215,8 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
   }
   if (const toml::table* t = section("sentry")) {
     Reader s(t, "notify.sentry.", env);
+    STEWARD_RETURN_IF_ERROR(s.Keys({"enabled", "dsn", "environment", "release",
+                                    "max_events_per_fingerprint", "cron_check_ins", "timeout"}));
     bool on = true;
     STEWARD_RETURN_IF_ERROR(s.Enabled(on));
     notify::SentryConfig sc;
@@ -216,6 +231,7 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
   }
   if (const toml::table* t = section("webhook")) {
     Reader s(t, "notify.webhook.", env);
+    STEWARD_RETURN_IF_ERROR(s.Keys({"enabled", "url", "secret", "timeout"}));
     bool on = true;
     STEWARD_RETURN_IF_ERROR(s.Enabled(on));
     notify::WebhookConfig wc;
@@ -227,6 +243,8 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
   }
   if (const toml::table* t = section("email")) {
     Reader s(t, "notify.email.", env);
+    STEWARD_RETURN_IF_ERROR(s.Keys({"enabled", "url", "username", "password", "from", "to",
+                                    "subject_prefix", "timeout"}));
     bool on = true;
     STEWARD_RETURN_IF_ERROR(s.Enabled(on));
     notify::EmailConfig ec;

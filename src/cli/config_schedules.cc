@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 
+#include "cli/config_keys.h"
 #include "core/duration.h"
 #include "store/schedule_ops.h"
 
@@ -91,7 +92,10 @@ Result<ScheduleSpec> ParseSchedule(const std::string& name, const toml::table& t
     } else if (key == "grace") {
       STEWARD_ASSIGN_OR_RETURN(s.grace, GetDuration(v, path));
     } else {
-      return KeyError(path, "unknown key");
+      return cli::UnknownKey(base, key,
+                             {"cron", "timezone", "time_zone", "kind", "queue", "payload",
+                              "priority", "max_attempts", "catch_up", "max_catch_up", "overlap",
+                              "enabled", "grace"});
     }
   }
   if (s.cron.empty()) return KeyError(base + ".cron", "required");
@@ -120,7 +124,7 @@ Result<CheckSpec> ParseCheck(const std::string& name, const toml::table& t) {
     } else if (key == "grace") {
       STEWARD_ASSIGN_OR_RETURN(c.grace, GetDuration(v, path));
     } else {
-      return KeyError(path, "unknown key");
+      return cli::UnknownKey(base, key, {"period", "cron", "timezone", "time_zone", "grace"});
     }
   }
   if (Status st = schedule_ops::ValidateCheckSpec(c); !st.ok()) return KeyError(base, st.message());

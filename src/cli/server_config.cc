@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include "cli/config_keys.h"
+
 namespace steward::cli {
 
 Result<ServerConfig> ParseServerConfig(std::string_view toml_text,
@@ -17,12 +19,7 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text,
   if (const toml::node* sn = root.get("server")) {
     const toml::table* s = sn->as_table();
     if (!s) return InvalidArgument("server: expected a table");
-    for (const auto& [k, v] : *s) {
-      if (k.str() != "health_listen" && k.str() != "threads" && k.str() != "tokens") {
-        return InvalidArgument("server." + std::string(k.str()) +
-                               ": unknown key (health_listen, threads, tokens)");
-      }
-    }
+    STEWARD_RETURN_IF_ERROR(CheckKeys(*s, "server", {"health_listen", "threads", "tokens"}));
     if (const toml::node* n = s->get("health_listen")) {
       auto v = n->value<std::string>();
       if (!v) return InvalidArgument("server.health_listen: expected a string \"HOST:PORT\"");
@@ -45,6 +42,7 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text,
           return InvalidArgument(where + ": give sha256 = \"<hex>\" (printf %s TOKEN | sha256sum), "
                                           "not the token itself");
         }
+        STEWARD_RETURN_IF_ERROR(CheckKeys(*t, where, {"name", "role", "sha256"}));
         server::ApiToken tok;
         auto name = t->get("name") ? t->get("name")->value<std::string>() : std::nullopt;
         auto role = t->get("role") ? t->get("role")->value<std::string>() : std::nullopt;

@@ -1,6 +1,7 @@
 #include "steward/cron.h"
 
 #include "core/cron_zone.h"
+#include "core/duration.h"
 
 #include <date/date.h>
 #include <fmt/format.h>
@@ -200,50 +201,14 @@ Status ParseField(const FieldDef& f, std::string_view text, uint64_t* bits) {
   return Status::Ok();
 }
 
-Result<Micros> ParseDuration(std::string_view text) {
-  auto err = [&](std::string_view detail) {
-    return InvalidArgument(fmt::format("@every duration \"{}\": {}", text, detail));
-  };
-  constexpr int64_t kMaxMicros = int64_t{36500} * 86'400'000'000;  // 100 years
-  int64_t total = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t start = i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-    std::string_view whole = text.substr(start, i - start);
-    std::string_view frac;
-    if (i < text.size() && text[i] == '.') {
-      size_t fstart = ++i;
-      while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-      frac = text.substr(fstart, i - fstart);
-    }
-    if (whole.empty() && frac.empty()) return err("expected a number, e.g. 90s or 1h30m");
-    size_t ustart = i;
-    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
-    std::string_view unit = text.substr(ustart, i - ustart);
-    int64_t unit_us = 0;
-    if (unit == "ms") unit_us = 1'000;
-    else if (unit == "s") unit_us = 1'000'000;
-    else if (unit == "m") unit_us = 60'000'000;
-    else if (unit == "h") unit_us = 3'600'000'000;
-    else if (unit == "d") unit_us = 86'400'000'000;
-    else if (unit.empty()) return err("missing unit (use ms, s, m, h or d)");
-    else return err(fmt::format("unknown unit \"{}\" (use ms, s, m, h or d)", unit));
-    // Anything over 12 digits exceeds the 100-year cap in every unit.
-    if (whole.size() > 12) return err("duration too long (max 100 years)");
-    int64_t n = whole.empty() ? 0 : std::stoll(std::string(whole));
-    if (n > kMaxMicros / unit_us) return err("duration too long (max 100 years)");
-    int64_t part = n * unit_us;
-    int64_t scale = unit_us;
-    for (char c : frac) {  // digits below a microsecond are dropped
-      scale /= 10;
-      part += (c - '0') * scale;
-    }
-    total += part;
-    if (total > kMaxMicros) return err("duration too long (max 100 years)");
+// `@every` takes the common duration grammar (core/duration.h), at least 1s.
+Result<Micros> ParseEvery(std::string_view text) {
+  Result<Micros> d = ParseDuration(text);
+  if (!d.ok()) return InvalidArgument("@every " + d.status().message());
+  if (*d < std::chrono::seconds(1)) {
+    return InvalidArgument(fmt::format("@every duration \"{}\": must be at least 1s", text));
   }
-  if (total < 1'000'000) return err("must be at least 1s");
-  return Micros(total);
+  return d;
 }
 
 unsigned LastDay(int y, unsigned m) {
@@ -412,7 +377,7 @@ Result<CronSchedule> CronSchedule::Parse(std::string_view expr, std::string_view
                                            fields.size() - 1));
       }
       std::string dur = Lower(fields[1]);
-      STEWARD_ASSIGN_OR_RETURN(Micros every, ParseDuration(dur));
+      STEWARD_ASSIGN_OR_RETURN(Micros every, ParseEvery(dur));
       spec->every = every;
       spec->text = "@every " + dur;
     } else {

@@ -167,6 +167,11 @@ class Store : public ScheduleStore, public AlertStore {
   // A discarded, cancelled or completed job becomes available at now with
   // attempt reset to 0 (errors are kept). kFailedPrecondition otherwise.
   virtual Status JobRetry(int64_t id, Timestamp now) = 0;
+  // "Run now": a scheduled, available or retryable job becomes available at
+  // `now` (an earlier run_at is kept). Its attempt count and errors are
+  // kept, so max_attempts still bounds it. kFailedPrecondition for a running
+  // or finished job (finished ones use JobRetry); kNotFound if missing.
+  virtual Status JobRunNow(int64_t id, Timestamp now) = 0;
   // A pending job becomes cancelled; a running job gets cancel_requested and
   // is cancelled when its handler returns. kFailedPrecondition if finished.
   virtual Result<JobState> JobCancel(int64_t id, Timestamp now) = 0;

@@ -333,14 +333,14 @@ TEST(CronTest, MacroErrors) {
   EXPECT_EQ(ParseError("@every 1h 2m"), "@every takes one duration, e.g. \"@every 90s\", got 2");
   EXPECT_EQ(ParseError("@every 500ms"), "@every duration \"500ms\": must be at least 1s");
   EXPECT_EQ(ParseError("@every 0s"), "@every duration \"0s\": must be at least 1s");
-  EXPECT_EQ(ParseError("@every 90"), "@every duration \"90\": missing unit (use ms, s, m, h or d)");
+  EXPECT_EQ(ParseError("@every 90"), "@every duration \"90\": missing unit after \"90\" (use ms, s, m, h or d)");
   EXPECT_EQ(ParseError("@every 5x"), "@every duration \"5x\": unknown unit \"x\" (use ms, s, m, h or d)");
   EXPECT_EQ(ParseError("@every 5us"), "@every duration \"5us\": unknown unit \"us\" (use ms, s, m, h or d)");
-  EXPECT_EQ(ParseError("@every h"), "@every duration \"h\": expected a number, e.g. 90s or 1h30m");
-  EXPECT_EQ(ParseError("@every -5s"), "@every duration \"-5s\": expected a number, e.g. 90s or 1h30m");
-  EXPECT_EQ(ParseError("@every 36501d"), "@every duration \"36501d\": duration too long (max 100 years)");
+  EXPECT_EQ(ParseError("@every h"), "@every duration \"h\": expected a number at position 0 (e.g. 90s, 1h30m, 1.5h)");
+  EXPECT_EQ(ParseError("@every -5s"), "@every duration \"-5s\": must not be negative");
+  EXPECT_EQ(ParseError("@every 36501d"), "@every duration \"36501d\": too large (max 100 years, 36500d)");
   EXPECT_EQ(ParseError("@every 99999999999999999999h"),
-            "@every duration \"99999999999999999999h\": duration too long (max 100 years)");
+            "@every duration \"99999999999999999999h\": too large (max 100 years, 36500d)");
 }
 
 TEST(CronTest, UnknownTimeZone) {

@@ -173,6 +173,57 @@ TEST_P(JobAdminTest, RetryCannotBreakUniqueness) {
   EXPECT_EQ(Get(old_id).state, JobState::kCancelled);
 }
 
+TEST_P(JobAdminTest, RunNowMakesAPendingJobDueAndKeepsItsAttempts) {
+  NewJob later = MakeJob();
+  later.run_at = At(100);
+  int64_t scheduled = Insert(later, At(0));
+  ASSERT_OK(store().JobRunNow(scheduled, At(5)));
+  Job s = Get(scheduled);
+  EXPECT_EQ(s.state, JobState::kAvailable);
+  EXPECT_EQ(s.run_at, At(5));
+
+  // A retryable job runs now, and its failed attempt still counts.
+  NewJob twice = MakeJob("k", "q2");
+  twice.max_attempts = 2;
+  int64_t retryable = Insert(twice, At(0));
+  std::vector<Job> c = Claim("q2", 1, At(1));
+  ASSERT_EQ(c.size(), 1u);
+  JobCompletion failed = Completion(c[0], JobCompletion::Kind::kRetry, At(2));
+  AttemptError e;
+  e.message = "boom";
+  e.at = At(2);
+  failed.error = e;
+  ASSERT_TRUE(Complete(failed).applied);
+  ASSERT_EQ(Get(retryable).state, JobState::kRetryable);
+  ASSERT_OK(store().JobRunNow(retryable, At(3)));
+  Job r = Get(retryable);
+  EXPECT_EQ(r.state, JobState::kAvailable);
+  EXPECT_EQ(r.run_at, At(3));
+  EXPECT_EQ(r.attempt, 1);
+  ASSERT_EQ(r.errors.size(), 1u);
+  c = Claim("q2", 1, At(3));
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].attempt, 2);
+
+  // An already-due job keeps its earlier place in the queue.
+  int64_t available = Insert(MakeJob("k", "q3"), At(1));
+  const Timestamp before = Get(available).run_at;
+  ASSERT_OK(store().JobRunNow(available, At(50)));
+  EXPECT_EQ(Get(available).run_at, before);
+}
+
+TEST_P(JobAdminTest, RunNowRefusesRunningAndFinishedJobs) {
+  int64_t running = JobIn(JobState::kRunning, "a");
+  int64_t completed = JobIn(JobState::kCompleted, "b");
+  int64_t discarded = JobIn(JobState::kDiscarded, "c");
+  for (int64_t id : {running, completed, discarded}) {
+    EXPECT_THAT(store().JobRunNow(id, At(5)), StatusIs(StatusCode::kFailedPrecondition));
+  }
+  EXPECT_EQ(Get(running).state, JobState::kRunning);
+  EXPECT_EQ(Get(completed).state, JobState::kCompleted);
+  EXPECT_THAT(store().JobRunNow(999999, At(5)), StatusIs(StatusCode::kNotFound));
+}
+
 TEST_P(JobAdminTest, CancelTransitions) {
   NewJob later = MakeJob();
   later.run_at = At(100);

@@ -91,6 +91,7 @@ class FaultStore final : public Store {
   Result<Job> JobGet(int64_t id) override { return inner_->JobGet(id); }
   Result<std::vector<Job>> JobList(const JobListParams& p) override { return inner_->JobList(p); }
   Status JobRetry(int64_t id, Timestamp now) override { return inner_->JobRetry(id, now); }
+  Status JobRunNow(int64_t id, Timestamp now) override { return inner_->JobRunNow(id, now); }
   Result<JobState> JobCancel(int64_t id, Timestamp now) override {
     return inner_->JobCancel(id, now);
   }

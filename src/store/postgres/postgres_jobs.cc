@@ -495,6 +495,31 @@ SELECT r.queue, pg_notify($3, r.queue) FROM r
                             "; only completed, discarded or cancelled jobs can be retried");
 }
 
+Status PostgresStore::JobRunNow(int64_t id, Timestamp now) {
+  constexpr const char* kSql = R"sql(
+WITH r AS (
+  UPDATE jobs AS j SET state = 'available', run_at = LEAST(j.run_at, ts($2))
+   WHERE j.id = $1 AND j.state IN ('scheduled', 'available', 'retryable')
+  RETURNING j.queue
+)
+SELECT r.queue, pg_notify($3, r.queue) FROM r
+)sql";
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("JobRunNow"));
+  STEWARD_ASSIGN_OR_RETURN(auto r, Exec(conn.get(), "running job now", kSql,
+                                        Params().Add(id).Add(now).Add(channel())));
+  if (PQntuples(r.get()) == 1) {
+    std::string queue = pg::GetText(r.get(), 0, 0);
+    conn.Release();
+    NotifyJobsAdded(queue);
+    return Status::Ok();
+  }
+  STEWARD_ASSIGN_OR_RETURN(auto s, Exec(conn.get(), "running job now",
+                                        "SELECT state FROM jobs WHERE id = $1", Params().Add(id)));
+  if (PQntuples(s.get()) == 0) return NotFound("job " + std::to_string(id) + " does not exist");
+  return FailedPrecondition("job " + std::to_string(id) + " is " + pg::GetText(s.get(), 0, 0) +
+                            "; only scheduled, available or retryable jobs can be run now");
+}
+
 Result<JobState> PostgresStore::JobCancel(int64_t id, Timestamp now) {
   constexpr const char* kSql = R"sql(
 UPDATE jobs AS j SET

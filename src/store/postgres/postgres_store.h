@@ -81,6 +81,7 @@ class PostgresStore final : public TxnStore {
   Result<Job> JobGet(int64_t id) override;
   Result<std::vector<Job>> JobList(const JobListParams& p) override;
   Status JobRetry(int64_t id, Timestamp now) override;
+  Status JobRunNow(int64_t id, Timestamp now) override;
   Result<JobState> JobCancel(int64_t id, Timestamp now) override;
   Result<int> JobDeleteFinished(const JobDeleteFinishedParams& p) override;
 

@@ -148,6 +148,37 @@ Status SqliteStore::JobRetry(int64_t id, Timestamp now) {
   return Status::Ok();
 }
 
+Status SqliteStore::JobRunNow(int64_t id, Timestamp now) {
+  static const std::string sql =
+      std::string("UPDATE jobs SET state = 'available', run_at = min(run_at, ?2) WHERE id = ?1 AND ") +
+      kPendingStates + " RETURNING queue";
+  std::string queue;
+  {
+    std::lock_guard lock(writer_->mu());
+    Txn txn(*writer_, Txn::Mode::kWrite);
+    STEWARD_RETURN_IF_ERROR(txn.Begin());
+    std::optional<std::string> applied;
+    {
+      STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, writer_->Prepare(sql));
+      Stmt s(*writer_, raw);
+      s.Bind(1, id);
+      s.Bind(2, now);
+      STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("run job now"));
+      if (row) applied = s.Text(0);
+    }
+    if (!applied) {
+      STEWARD_ASSIGN_OR_RETURN(JobState state, CurrentState(*writer_, id));
+      return FailedPrecondition("job " + std::to_string(id) + " is " +
+                                std::string(JobStateName(state)) +
+                                "; only scheduled, available or retryable jobs can be run now");
+    }
+    STEWARD_RETURN_IF_ERROR(txn.Commit());
+    queue = *applied;
+  }
+  NotifyJobsAdded(queue);
+  return Status::Ok();
+}
+
 Result<JobState> SqliteStore::JobCancel(int64_t id, Timestamp now) {
   // A running job cannot be stopped from here: flag it, and its worker
   // learns of it at the next lease extension.

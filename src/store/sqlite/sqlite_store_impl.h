@@ -62,6 +62,7 @@ class SqliteStore final : public TxnStore {
   Result<Job> JobGet(int64_t id) override;
   Result<std::vector<Job>> JobList(const JobListParams& p) override;
   Status JobRetry(int64_t id, Timestamp now) override;
+  Status JobRunNow(int64_t id, Timestamp now) override;
   Result<JobState> JobCancel(int64_t id, Timestamp now) override;
   Result<int> JobDeleteFinished(const JobDeleteFinishedParams& p) override;
 
