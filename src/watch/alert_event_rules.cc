@@ -50,7 +50,9 @@ void AlertEventRules::Resolve(const std::string& rule, const AlertLabels& labels
   AlertChange change;
   change.resolve = true;
   change.rule = rule;
-  change.detail = detail;
+  // A resolve's detail is what is true now (read after "RESOLVED"); an empty
+  // one would leave the last error in its place.
+  change.detail = detail.empty() ? rule + " is no longer firing" : detail;
   change.recorded = std::chrono::steady_clock::now();
   buffer_.Add(AlertFingerprint(rule, Capped(labels)), std::move(change));
 }

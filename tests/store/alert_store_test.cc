@@ -137,6 +137,31 @@ TEST_P(AlertStoreTest, ResolveEnqueuesAndTheNextFiringOpensANewAlert) {
   EXPECT_EQ((*list)[1].resolved_at, At(100));
 }
 
+// Writes are batched and wait out outages: first_seen is when the first
+// occurrence happened (occurred_at), not when the alert row was written.
+TEST_P(AlertStoreTest, AnOpenAlertIsSeenSinceItsFirstOccurrence) {
+  // Fires `fp` at `now` with an occurrence at `occurred`; the open alert's first_seen.
+  auto first_seen_after = [&](const std::string& fp, Timestamp now, Timestamp occurred) {
+    AlertUpsertParams p = Fire(fp, now);
+    p.occurred_at = occurred;
+    EXPECT_OK(store().AlertUpsert(p));
+    auto a = store().AlertGetOpen(fp);
+    EXPECT_OK(a);
+    return a.ok() ? a->first_seen : Timestamp{};
+  };
+  EXPECT_EQ(first_seen_after("fp", At(10), At(3)), At(3));
+  auto open = store().AlertGetOpen("fp");
+  ASSERT_OK(open);
+  EXPECT_EQ(open->last_seen, At(10));
+  auto rows = All();
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(nlohmann::json::parse(rows[0].payload_json)["first_seen"], ToMicros(At(3)));
+  // Later occurrences of the open alert do not move it.
+  EXPECT_EQ(first_seen_after("fp", At(20), At(15)), At(3));
+  // An occurrence "after now" is taken as now.
+  EXPECT_EQ(first_seen_after("fp2", At(5), At(9)), At(5));
+}
+
 TEST_P(AlertStoreTest, InvalidParamsAreRefusedAndWriteNothing) {
   AlertUpsertParams p = Fire("", At(0));
   EXPECT_THAT(store().AlertUpsert(p), StatusIs(StatusCode::kInvalidArgument));

@@ -57,6 +57,9 @@ TEST_F(HealthTest, StuckLoopFailsLivenessNamingIt) {
     return std::chrono::steady_clock::now() + std::chrono::milliseconds(skew_ms.load());
   };
   HealthRegistry h(fault_, ho);
+  // A loop that never ticked is not judged: the claims may only be blocked
+  // once the fetcher has ticked, which Startup() then waits for.
+  h.ExpectLoops({"fetcher:default"});
   WorkerOptions wo;
   wo.queues = {{"default", 2}};
   wo.poll_interval = 50ms;

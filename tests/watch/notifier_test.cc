@@ -163,6 +163,12 @@ TEST(NotifierTest, RetryAfterIsHonoured) {
   Notifier notifier(store, std::move(senders), FastOptions());
   notifier.Start();
   auto got = rx.WaitForRequests(2, 8s);
+  // The receiver records a request before it answers: wait for the notifier
+  // to have marked the row delivered, or Stop() may interrupt that.
+  EXPECT_TRUE(Eventually([&] {
+    auto rows = store->OutboxList(OutboxListParams{});
+    return rows.ok() && rows->size() == 1 && (*rows)[0].delivered_at.has_value();
+  }));
   notifier.Stop();
   ASSERT_EQ(got.size(), 2u);
   const auto gap = got[1].received_at - got[0].received_at;

@@ -257,6 +257,20 @@ TEST_F(NotifyMessagesTest, ResolvedHeadlinesSayWhatIsTrueNow) {
   EXPECT_EQ(body.find("Last error"), std::string::npos) << "a resolution is no error: " << body;
 }
 
+TEST_F(NotifyMessagesTest, AResolveWithoutDetailDoesNotRepeatTheLastError) {
+  auto alerter = std::make_unique<Alerter>(store_, opts_);
+  auto notifier = WebhookNotifier();
+  alerter->Fire("pool_exhausted", {}, "Database connection pool exhausted", "10 in use, 3 waiting");
+  Deliver(*alerter, *notifier);
+  alerter->Resolve("pool_exhausted", {});
+  Deliver(*alerter, *notifier);
+  auto hooks = Webhooks();
+  ASSERT_EQ(hooks.size(), 2u);
+  EXPECT_EQ(hooks[1]["headline"],
+            "RESOLVED pool_exhausted: pool_exhausted is no longer firing (was: Database connection "
+            "pool exhausted, 1 time since 2026-12-01T10:00:00Z)");
+}
+
 TEST(DigestTextTest, AResolvedAlertReadsAsPast) {
   nlohmann::json d = {
       {"day", "2026-12-01"},
