@@ -4,6 +4,7 @@
 #include "cli/commands_doctor.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/config_alerts.h"
 #include "core/log.h"
@@ -16,15 +17,27 @@ class Report {
  public:
   explicit Report(bool json) : json_(json) {}
   void Item(bool ok, const std::string& what, const std::string& detail) {
-    failed_ = failed_ || !ok;
+    Line(ok ? "PASS" : "FAIL", what, detail);
+  }
+  // Not a failure, but worth knowing (e.g. `serve` will migrate this).
+  void Warn(const std::string& what, const std::string& detail) { Line("WARN", what, detail); }
+  void Line(std::string_view result, const std::string& what, const std::string& detail) {
+    failed_ = failed_ || result == "FAIL";
     if (json_) {
-      items_.push_back({{"check", what}, {"ok", ok}, {"detail", detail}});
+      items_.push_back({{"check", what},
+                        {"ok", result != "FAIL"},
+                        {"result", result == "PASS"   ? "pass"
+                                   : result == "WARN" ? "warn"
+                                                      : "fail"},
+                        {"detail", detail}});
     } else {
-      std::printf("%s  %-24s %s\n", ok ? "PASS" : "FAIL", what.c_str(), detail.c_str());
+      std::printf("%.*s  %-24s %s\n", static_cast<int>(result.size()), result.data(), what.c_str(),
+                  detail.c_str());
     }
   }
   int Finish() {
-    if (json_) std::printf("%s\n", nlohmann::json({{"ok", !failed_}, {"checks", items_}}).dump(2).c_str());
+    if (json_)
+      std::printf("%s\n", nlohmann::json({{"ok", !failed_}, {"checks", items_}}).dump(2).c_str());
     return failed_ ? 1 : 0;
   }
 
@@ -47,8 +60,12 @@ int RunDoctor(const GlobalOptions& g, const DoctorOptions& o) {
 
   // Database: open, ping, migrations.
   const std::string db = log::RedactUrl(config->database);
-  auto store = OpenStore(config->database);
-  if (!store.ok()) {
+  // Opening a SQLite file that is not there would create it: say so instead.
+  if (std::optional<std::string> file = SqliteFile(config->database);
+      file && !file->empty() && !std::filesystem::exists(*file)) {
+    report.Warn("database", db + " does not exist yet (chosen by " + config->database_from +
+                                "); `steward serve` or `steward migrate` creates it");
+  } else if (auto store = OpenStore(config->database); !store.ok()) {
     report.Item(false, "database", db + ": " + store.status().ToString());
   } else {
     report.Item(true, "database", db + " (" + (*store)->Capabilities().backend + ")");
@@ -58,9 +75,11 @@ int RunDoctor(const GlobalOptions& g, const DoctorOptions& o) {
     if (!v.ok()) {
       report.Item(false, "database migrations", v.status().ToString());
     } else if (v->first < v->second) {
-      report.Item(false, "database migrations",
-                  "at version " + std::to_string(v->first) + " of " + std::to_string(v->second) +
-                      ": run `steward migrate`");
+      // `serve` migrates on start, so this is not a failure.
+      report.Warn(
+          "database migrations",
+          "at version " + std::to_string(v->first) + " of " + std::to_string(v->second) +
+              ": will be migrated by `steward serve` when it starts (or run `steward migrate`)");
     } else {
       report.Item(true, "database migrations", "at version " + std::to_string(v->first));
     }
@@ -75,7 +94,8 @@ int RunDoctor(const GlobalOptions& g, const DoctorOptions& o) {
   report.Item(true, "alerts config",
               std::string(alerts->enabled ? "enabled" : "disabled") + ", " +
                   std::to_string(alerts->channels().size()) + " channel(s)");
-  auto senders = MakeSenders(*alerts, config->worker.worker_id.empty() ? "doctor" : config->worker.worker_id);
+  auto senders =
+      MakeSenders(*alerts, config->worker.worker_id.empty() ? "doctor" : config->worker.worker_id);
   if (!senders.ok()) {
     report.Item(false, "channels", senders.status().ToString());
     return report.Finish();

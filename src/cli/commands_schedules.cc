@@ -6,23 +6,73 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/catch_up.h"
 #include "core/duration.h"
 #include "core/log.h"
 #include "server/api_schedules.h"
+#include "steward/cron.h"
 
 namespace steward::cli {
 
 namespace {
 
-std::string When(const std::optional<Timestamp>& t) { return t ? FormatTimestamp(*t) : "-"; }
+std::string When(const std::optional<Timestamp>& t) { return FormatUtc(t); }
 
-template <typename F>
-int WithStore(const GlobalOptions& g, std::string_view what, F fn) {
-  auto config = ResolveConfig(g);
-  if (!config.ok()) return Fail(config.status(), "config");
-  auto store = OpenConfiguredStore(*config);
-  if (!store.ok()) return Fail(store.status(), "database " + log::RedactUrl(config->database));
-  return fn(**store, what);
+void PrintField(const char* name, const std::string& value) {
+  std::printf("  %-22s %s\n", name, value.c_str());
+}
+
+void PrintSchedule(const Schedule& s) {
+  std::printf("schedule %s\n", s.spec.name.c_str());
+  PrintField("cron", s.spec.cron + " (" + s.spec.time_zone + ")");
+  PrintField("state", !s.spec.enabled ? "disabled" : s.paused ? "paused" : "active");
+  PrintField("source", s.spec.source);
+  PrintField("kind", s.spec.kind);
+  PrintField("queue", s.spec.queue);
+  PrintField("payload", Truncate(s.spec.payload, 2000));
+  PrintField("priority", std::to_string(s.spec.priority));
+  PrintField("max attempts", std::to_string(s.spec.max_attempts));
+  PrintField("catch up", std::string(CatchUpPolicyName(s.spec.catch_up)) +
+                             (s.spec.catch_up == CatchUpPolicy::kAll
+                                  ? " (at most " + std::to_string(s.spec.max_catch_up) + ")"
+                                  : ""));
+  PrintField("overlap", std::string(OverlapPolicyName(s.spec.overlap)));
+  PrintField("grace", FormatDuration(s.spec.grace));
+  PrintField("next fire", When(s.next_fire_at));
+  PrintField("last fired", When(s.last_fired_at));
+  PrintField("last success", When(s.last_success_at));
+  PrintField("last failure", When(s.last_failure_at));
+  PrintField("consecutive failures", std::to_string(s.consecutive_failures));
+  PrintField("skipped fires", std::to_string(s.skipped_count));
+  PrintField("last job", s.last_job_id ? std::to_string(*s.last_job_id) : "-");
+  PrintField("created at", When(s.created_at));
+  PrintField("updated at", When(s.updated_at));
+}
+
+void PrintCheck(const Check& c) {
+  std::printf("check %s\n", c.spec.name.c_str());
+  PrintField("state", std::string(CheckStateName(c.state)) + (c.started ? " (a run started)" : ""));
+  if (c.spec.period) PrintField("period", FormatDuration(*c.spec.period));
+  if (!c.spec.cron.empty()) PrintField("cron", c.spec.cron + " (" + c.spec.time_zone + ")");
+  PrintField("grace", FormatDuration(c.spec.grace));
+  PrintField("source", c.spec.source + (c.spec.schedule ? " " + *c.spec.schedule : ""));
+  PrintField("last ping", When(c.last_ping_at) +
+                              (c.last_ping_kind.empty() ? "" : " (" + c.last_ping_kind + ")"));
+  if (c.last_exit_status) PrintField("last exit status", std::to_string(*c.last_exit_status));
+  if (c.started_at) PrintField("run started at", When(c.started_at));
+  PrintField("last success", When(c.last_success_at));
+  PrintField("pings", std::to_string(c.ping_count));
+  if (!c.last_ping_body.empty()) PrintField("last ping body", Truncate(c.last_ping_body, 500));
+  PrintField("created at", When(c.created_at));
+}
+
+// A schedule that can never fire is refused: it would sit in the list
+// looking healthy. Other cron errors are left to the store's validation.
+Status CheckFires(const ScheduleSpec& spec, Timestamp now) {
+  auto cron = CronSchedule::Parse(spec.cron, spec.time_zone);
+  if (!cron.ok() || cron->Next(now).has_value()) return Status::Ok();
+  return InvalidArgument("cron \"" + spec.cron + "\" never fires (no fire time in the next ~10 "
+                         "years; e.g. February 30 does not exist)");
 }
 
 class Commands final : public ScheduleCommands {
@@ -118,11 +168,11 @@ class Commands final : public ScheduleCommands {
         std::printf("%s\n", out.dump().c_str());
         return 0;
       }
-      std::printf("%-24s %-20s %-16s %-20s %-8s %-28s %s\n", "NAME", "CRON", "TZ", "KIND", "STATE",
+      std::printf("%-24s %-20s %-16s %-20s %-8s %-23s %s\n", "NAME", "CRON", "TZ", "KIND", "STATE",
                   "NEXT FIRE", "LAST SUCCESS");
       for (const auto& s : *all) {
         const char* state = !s.spec.enabled ? "disabled" : s.paused ? "paused" : "active";
-        std::printf("%-24s %-20s %-16s %-20s %-8s %-28s %s\n", s.spec.name.c_str(),
+        std::printf("%-24s %-20s %-16s %-20s %-8s %-23s %s\n", s.spec.name.c_str(),
                     s.spec.cron.c_str(), s.spec.time_zone.c_str(), s.spec.kind.c_str(), state,
                     When(s.next_fire_at).c_str(), When(s.last_success_at).c_str());
       }
@@ -134,7 +184,11 @@ class Commands final : public ScheduleCommands {
     return WithStore(g_, "schedules show", [&](Store& store, std::string_view what) {
       auto s = store.ScheduleGet(name_);
       if (!s.ok()) return Fail(s.status(), what);
-      std::printf("%s\n", server::ScheduleToJson(*s).dump(g_.json ? -1 : 2).c_str());
+      if (g_.json) {
+        std::printf("%s\n", server::ScheduleToJson(*s).dump().c_str());
+      } else {
+        PrintSchedule(*s);
+      }
       return 0;
     });
   }
@@ -158,12 +212,18 @@ class Commands final : public ScheduleCommands {
       if (!d.ok()) return Fail(d.status(), "schedules add --grace");
       spec.grace = *d;
     }
-    return WithStore(g_, "schedules add", [&](Store& store, std::string_view what) {
-      auto s = store.ScheduleUpsert(spec, SystemClock().Now());
+    const Timestamp now = SystemClock().Now();
+    if (Status st = CheckFires(spec, now); !st.ok()) return Fail(st, "schedules add --cron");
+    return WithStore(g_, "schedules add", [&](Store& store, std::string_view what, const Config& config) {
+      auto s = store.ScheduleUpsert(spec, now);
       if (!s.ok()) return Fail(s.status(), what);
+      const std::optional<std::string> warning = NoHandlerWarning(config, spec.kind);
       if (g_.json) {
-        std::printf("%s\n", server::ScheduleToJson(*s).dump().c_str());
+        nlohmann::json out = server::ScheduleToJson(*s);
+        if (warning) out["warning"] = *warning;
+        std::printf("%s\n", out.dump().c_str());
       } else {
+        PrintWarning(warning, what);
         std::printf("schedule %s saved; next fire %s\n", name_.c_str(), When(s->next_fire_at).c_str());
       }
       return 0;
@@ -193,9 +253,9 @@ class Commands final : public ScheduleCommands {
         std::printf("%s\n", out.dump().c_str());
         return 0;
       }
-      std::printf("%-24s %-8s %-9s %-28s %s\n", "NAME", "STATE", "SOURCE", "LAST PING", "LAST KIND");
+      std::printf("%-24s %-8s %-9s %-23s %s\n", "NAME", "STATE", "SOURCE", "LAST PING", "LAST KIND");
       for (const auto& c : *all) {
-        std::printf("%-24s %-8s %-9s %-28s %s\n", c.spec.name.c_str(),
+        std::printf("%-24s %-8s %-9s %-23s %s\n", c.spec.name.c_str(),
                     std::string(CheckStateName(c.state)).c_str(), c.spec.source.c_str(),
                     When(c.last_ping_at).c_str(), c.last_ping_kind.c_str());
       }
@@ -207,7 +267,11 @@ class Commands final : public ScheduleCommands {
     return WithStore(g_, "checks show", [&](Store& store, std::string_view what) {
       auto c = store.CheckGet(name_);
       if (!c.ok()) return Fail(c.status(), what);
-      std::printf("%s\n", server::CheckToJson(*c).dump(g_.json ? -1 : 2).c_str());
+      if (g_.json) {
+        std::printf("%s\n", server::CheckToJson(*c).dump().c_str());
+      } else {
+        PrintCheck(*c);
+      }
       return 0;
     });
   }

@@ -1,7 +1,11 @@
 // steward: the daemon and its command-line tools.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+
+#include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/commands_cron.h"
 // --- doctor (alerts issue) ---
 #include "cli/commands_doctor.h"
 // --- end doctor ---
@@ -15,6 +19,10 @@ int main(int argc, char** argv) {
   using namespace steward::cli;
   CLI::App app{"Steward: durable jobs, schedules and alerts you can leave alone."};
   app.require_subcommand(1);
+  // Global options also after the subcommand: `steward doctor --json`.
+  // Set before any subcommand is added: subcommands inherit it.
+  app.fallthrough();
+  app.set_version_flag("--version", std::string("steward ") + STEWARD_VERSION);
   GlobalOptions g;
   app.add_option("--config", g.config_path, "TOML config file (default: $STEWARD_CONFIG or ./steward.toml if present)");
   app.add_option("--db", g.db, "Database path or URL: ./steward.db, sqlite:///abs.db, postgres://...");
@@ -45,11 +53,15 @@ int main(int argc, char** argv) {
   list_cmd->add_option("-k,--kind", list.kind, "Only this kind");
   list_cmd->add_option("-n,--limit", list.limit, "At most this many (default 50)");
   list_cmd->add_option("--before", list.before, "Cursor: jobs with id below this");
-  int64_t job_id = 0;
+  // Ids are read as text so a bad one gets a clear error (ParseJobId).
+  std::string job_id;
   auto* show_cmd = jobs_cmd->add_subcommand("show", "Show a job with its errors");
   show_cmd->add_option("id", job_id, "Job id")->required();
-  auto* retry_cmd = jobs_cmd->add_subcommand("retry", "Retry a discarded, cancelled or completed job");
+  JobsRetryOptions retry;
+  auto* retry_cmd = jobs_cmd->add_subcommand(
+      "retry", "Run a job now: a pending or retryable one at once, a discarded or cancelled one again");
   retry_cmd->add_option("id", job_id, "Job id")->required();
+  retry_cmd->add_flag("--force", retry.force, "Also run a completed job again");
   auto* cancel_cmd = jobs_cmd->add_subcommand("cancel", "Cancel a pending or running job");
   cancel_cmd->add_option("id", job_id, "Job id")->required();
 
@@ -67,17 +79,27 @@ int main(int argc, char** argv) {
   auto schedule_cmds = AddScheduleCommands(app, g);
   // --- end schedules and checks ---
 
+  CronNextOptions cron_next;
+  auto* cron_next_cmd = AddCronCommands(app, cron_next);
+
   // --- doctor (alerts issue) ---
   DoctorOptions doctor;
   auto* doctor_cmd = app.add_subcommand("doctor", "Check config, database and notification channels");
   doctor_cmd->add_flag("--send-test", doctor.send_test, "Send a test notification to each channel");
   // --- end doctor ---
 
+  if (steward::Status st = CheckSubcommands(app, std::vector<std::string>(argv + 1, argv + argc)); !st.ok()) {
+    std::fprintf(stderr, "steward: %s\nRun 'steward --help' for usage.\n", st.message().c_str());
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  // An option given empty (`--in ''`) is an error, not "not given".
+  enq.in_given = enq_cmd->count("--in") > 0;
+  enq.run_at_given = enq_cmd->count("--run-at") > 0;
 
   if (*serve_cmd) return RunServe(g, serve);
   // --- schedules and checks ---
@@ -85,9 +107,15 @@ int main(int argc, char** argv) {
   // --- end schedules and checks ---
   if (*enq_cmd) return RunEnqueue(g, enq);
   if (*list_cmd) return RunJobsList(g, list);
-  if (*show_cmd) return RunJobsShow(g, job_id);
-  if (*retry_cmd) return RunJobsRetry(g, job_id);
-  if (*cancel_cmd) return RunJobsCancel(g, job_id);
+  if (*show_cmd || *retry_cmd || *cancel_cmd) {
+    const char* what = *show_cmd ? "jobs show" : *retry_cmd ? "jobs retry" : "jobs cancel";
+    auto parsed = ParseJobId(job_id);
+    if (!parsed.ok()) return Fail(parsed.status(), what);
+    if (*show_cmd) return RunJobsShow(g, *parsed);
+    if (*retry_cmd) return RunJobsRetry(g, *parsed, retry);
+    return RunJobsCancel(g, *parsed);
+  }
+  if (*cron_next_cmd) return RunCronNext(g, cron_next, steward::SystemClock());
   if (*pause_cmd) return RunQueuePause(g, queue_name, true);
   if (*resume_cmd) return RunQueuePause(g, queue_name, false);
   if (*queues_cmd) return RunQueues(g);

@@ -1,40 +1,22 @@
 // `steward schedules ...` and `steward checks ...` as a real process, and the
 // [schedules.*] / [checks.*] config sections applied declaratively.
-#include <gtest/gtest.h>
-#include <sys/wait.h>
-
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_fixture.h"
 #include "cli/config_schedules.h"
 #include "store/store.h"
-#include "support/subprocess.h"
-#include "support/temp_dir.h"
 
 namespace steward::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-struct CmdResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-class SchedulesCliTest : public ::testing::Test {
+class SchedulesCliTest : public CliFixture {
  protected:
   CmdResult Steward(std::vector<std::string> args) {
-    std::string out = dir_.File("out-" + std::to_string(++runs_) + ".txt");
-    args.insert(args.begin(), {StewardBinary(), "--db", Db()});
-    Subprocess p(args, out, {"STEWARD_LOG_FORMAT=json"});
-    auto st = p.Wait(30s);
-    CmdResult r;
-    if (st && WIFEXITED(*st)) r.exit_code = WEXITSTATUS(*st);
-    r.output = ReadFile(out);
-    return r;
+    args.insert(args.begin(), {"--db", Db()});
+    return Run(std::move(args));
   }
-  std::string Db() { return dir_.File("steward.db"); }
-  TempDir dir_;
-  int runs_ = 0;
 };
 
 TEST_F(SchedulesCliTest, AddListShowPauseResumeTrigger) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "support/receiver.h"
@@ -82,8 +83,29 @@ TEST(DoctorTest, FailingChannelFailsTheRun) {
   DoctorRun r = Doctor(dir, toml, {"--send-test"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("FAIL  send-test slack"), std::string::npos) << r.output;
-  // Not migrated: reported, not fixed behind the user's back.
-  EXPECT_NE(r.output.find("FAIL  database migrations"), std::string::npos) << r.output;
+}
+
+TEST(DoctorTest, MissingDatabaseIsAWarningAndIsNotCreated) {
+  TempDir dir;
+  const std::string toml = "database = \"sqlite://" + dir.File("d.db") + "\"\n";
+  DoctorRun r = Doctor(dir, toml, {});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("WARN  database "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("does not exist yet"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("FAIL"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("d.db")));
+}
+
+TEST(DoctorTest, FreshDatabaseWillBeMigratedByServe) {
+  TempDir dir;
+  std::ofstream(dir.File("d.db")).flush();  // an empty file: SQLite's empty database
+  const std::string toml = "database = \"sqlite://" + dir.File("d.db") + "\"\n";
+  DoctorRun r = Doctor(dir, toml, {"--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  // Not migrated: reported, not fixed behind the user's back, and not a failure.
+  EXPECT_NE(r.output.find("will be migrated by `steward serve`"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"result\": \"warn\""), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("\"result\": \"fail\""), std::string::npos) << r.output;
 }
 
 TEST(DoctorTest, BadConfigFails) {
