@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "store/postgres/postgres_store.h"
+#include "store/postgres_open.h"
 #include "support/pg_admin.h"
 #include "support/pg_harness.h"
 
@@ -38,18 +39,6 @@ std::string ServerPrefix() {
 std::string HostPort() {
   std::string p = ServerPrefix();
   return p.substr(p.find('@') + 1);
-}
-
-std::unique_ptr<PostgresStore> OpenMigrated(const std::string& url) {
-  auto opts = ParsePostgresUrl(url);
-  EXPECT_TRUE(opts.ok()) << opts.status().ToString();
-  if (!opts.ok()) return nullptr;
-  auto store = PostgresStore::Open(*opts);
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
-  if (!store.ok()) return nullptr;
-  Status st = (*store)->Migrate();
-  EXPECT_TRUE(st.ok()) << st.ToString();
-  return std::move(store).value();
 }
 
 std::vector<NewJob> Jobs(int n) {
@@ -156,7 +145,7 @@ TEST(PostgresBadInputTest, WrongPasswordIsPermissionDeniedAndNeverEchoesThePassw
 TEST(PostgresBadInputTest, ConnectionsDroppedMidClaimLoseNoJob) {
   constexpr int kJobs = 3000;
   const std::string url = PostgresFreshDatabaseUrl();
-  auto store = OpenMigrated(url + "?pool_max=4");
+  auto store = OpenMigratedPostgres(url + "?pool_max=4");
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->JobInsertMany(Jobs(kJobs), T0()).ok());
 
@@ -290,7 +279,7 @@ TEST(PostgresBadInputTest, ConnectionsDroppedMidClaimLoseNoJob) {
 // timeouts: it must not be left inside an aborted transaction.
 TEST(PostgresBadInputTest, StatementTimeoutIsDeadlineExceededAndWritesNothing) {
   const std::string url = PostgresFreshDatabaseUrl();
-  auto store = OpenMigrated(url + "?pool_max=1&options=-c%20statement_timeout%3D300");
+  auto store = OpenMigratedPostgres(url + "?pool_max=1&options=-c%20statement_timeout%3D300");
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->JobInsertMany(Jobs(10), T0()).ok());
 

@@ -11,17 +11,24 @@
 
 namespace steward::testing {
 
-// Opens and migrates; a failure fails the test and returns nullptr.
-inline std::unique_ptr<PostgresStore> OpenMigratedPostgres(const std::string& url) {
+// Opens without migrating; a failure fails the test and returns nullptr.
+inline std::unique_ptr<PostgresStore> OpenPostgres(const std::string& url) {
   auto opts = ParsePostgresUrl(url);
   EXPECT_TRUE(opts.ok()) << opts.status().ToString();
   if (!opts.ok()) return nullptr;
   auto store = PostgresStore::Open(*opts);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   if (!store.ok()) return nullptr;
-  Status st = (*store)->Migrate();
+  return std::move(store).value();
+}
+
+// Opens and migrates; a failure fails the test and returns nullptr.
+inline std::unique_ptr<PostgresStore> OpenMigratedPostgres(const std::string& url) {
+  auto store = OpenPostgres(url);
+  if (!store) return nullptr;
+  Status st = store->Migrate();
   EXPECT_TRUE(st.ok()) << st.ToString();
-  return st.ok() ? std::move(store).value() : nullptr;
+  return st.ok() ? std::move(store) : nullptr;
 }
 
 }  // namespace steward::testing

@@ -19,6 +19,7 @@
 
 #include "store/postgres/pg_errors.h"
 #include "store/postgres/postgres_store.h"
+#include "store/postgres_open.h"
 #include "support/pg_admin.h"
 #include "support/pg_harness.h"
 
@@ -29,25 +30,6 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 Timestamp T0() { return FromMicros(1'790'000'000'000'000); }
-
-std::unique_ptr<PostgresStore> OpenPg(const std::string& url) {
-  auto opts = ParsePostgresUrl(url);
-  EXPECT_TRUE(opts.ok()) << opts.status().ToString();
-  if (!opts.ok()) return nullptr;
-  auto store = PostgresStore::Open(*opts);
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
-  if (!store.ok()) return nullptr;
-  return std::move(store).value();
-}
-
-std::unique_ptr<PostgresStore> OpenMigrated(const std::string& url) {
-  auto store = OpenPg(url);
-  if (store) {
-    Status st = store->Migrate();
-    EXPECT_TRUE(st.ok()) << st.ToString();
-  }
-  return store;
-}
 
 NewJob Job(std::string queue = "default") {
   NewJob j;
@@ -125,7 +107,7 @@ TEST(PostgresStoreTest, OpenFailsClearlyWhenTheDatabaseIsMissing) {
 }
 
 TEST(PostgresStoreTest, CapabilitiesAndSchemaVersion) {
-  auto store = OpenPg(PostgresFreshDatabaseUrl());
+  auto store = OpenPostgres(PostgresFreshDatabaseUrl());
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->Capabilities().backend, "postgres");
   // Through the Store interface, without knowing the backend.
@@ -146,11 +128,11 @@ TEST(PostgresStoreTest, CapabilitiesAndSchemaVersion) {
 
 TEST(PostgresStoreTest, EightConnectionsInsertingOneUniqueKeyYieldOneJob) {
   std::string url = PostgresFreshDatabaseUrl();
-  ASSERT_NE(OpenMigrated(url), nullptr);
+  ASSERT_NE(OpenMigratedPostgres(url), nullptr);
   constexpr int kThreads = 8;
   std::vector<std::unique_ptr<PostgresStore>> stores;
   for (int i = 0; i < kThreads; ++i) {
-    stores.push_back(OpenPg(url));
+    stores.push_back(OpenPostgres(url));
     ASSERT_NE(stores.back(), nullptr);
   }
   for (int round = 0; round < 5; ++round) {
@@ -182,7 +164,7 @@ TEST(PostgresStoreTest, EightConnectionsInsertingOneUniqueKeyYieldOneJob) {
 }
 
 TEST(PostgresStoreTest, DuplicateKeysInsideOneBatchShareTheFirstId) {
-  auto store = OpenMigrated(PostgresFreshDatabaseUrl());
+  auto store = OpenMigratedPostgres(PostgresFreshDatabaseUrl());
   ASSERT_NE(store, nullptr);
   std::vector<NewJob> jobs(3, Job());
   jobs[0].unique_key = "k";
@@ -198,7 +180,7 @@ TEST(PostgresStoreTest, DuplicateKeysInsideOneBatchShareTheFirstId) {
 
 TEST(PostgresPoolTest, TwoHundredOperationsNeverExceedThePoolBound) {
   std::string url = PostgresFreshDatabaseUrl();
-  auto store = OpenMigrated(url + "?pool_max=5");
+  auto store = OpenMigratedPostgres(url + "?pool_max=5");
   ASSERT_NE(store, nullptr);
   const std::string db = PgDatabaseName(url);
 
@@ -274,7 +256,7 @@ TEST(PostgresPoolTest, TwoHundredOperationsNeverExceedThePoolBound) {
 }
 
 TEST(PostgresPoolTest, AcquireTimeoutIsResourceExhaustedWithAClearMessage) {
-  auto store = OpenMigrated(PostgresFreshDatabaseUrl() + "?pool_max=1&pool_acquire_timeout_ms=200");
+  auto store = OpenMigratedPostgres(PostgresFreshDatabaseUrl() + "?pool_max=1&pool_acquire_timeout_ms=200");
   ASSERT_NE(store, nullptr);
   auto held = store->pool().Acquire("test:holder");
   ASSERT_TRUE(held.ok()) << held.status().ToString();
@@ -293,8 +275,8 @@ TEST(PostgresPoolTest, ConnectionHeldPastTheThresholdIsReportedWithItsLabel) {
   // Migrated first by a store without the short threshold: on a loaded
   // machine migrating alone can hold a connection longer than 200 ms.
   const std::string url = PostgresFreshDatabaseUrl();
-  ASSERT_NE(OpenMigrated(url), nullptr);
-  auto store = OpenPg(url + "?leak_threshold_ms=200");
+  ASSERT_NE(OpenMigratedPostgres(url), nullptr);
+  auto store = OpenPostgres(url + "?leak_threshold_ms=200");
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->pool_stats()->leaks_detected, 0);
   {
@@ -319,7 +301,7 @@ TEST(PostgresPoolTest, ConnectionHeldPastTheThresholdIsReportedWithItsLabel) {
 
 TEST(PostgresPoolTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
   std::string url = PostgresFreshDatabaseUrl();
-  auto store = OpenMigrated(url + "?pool_idle_timeout_s=1");
+  auto store = OpenMigratedPostgres(url + "?pool_idle_timeout_s=1");
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->pool_stats()->idle, 1);
   auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -331,7 +313,7 @@ TEST(PostgresPoolTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
 }
 
 TEST(PostgresPoolTest, ConnectionsAreReplacedAfterTheirMaxLifetime) {
-  auto store = OpenMigrated(PostgresFreshDatabaseUrl() + "?pool_max_lifetime_s=1");
+  auto store = OpenMigratedPostgres(PostgresFreshDatabaseUrl() + "?pool_max_lifetime_s=1");
   ASSERT_NE(store, nullptr);
   int first_pid = 0;
   {
@@ -354,7 +336,7 @@ TEST(PostgresMigrationTest, TenStoresMigratingAtOnceApplyEachVersionOnce) {
   constexpr int kNodes = 10;
   std::vector<std::unique_ptr<PostgresStore>> stores;
   for (int i = 0; i < kNodes; ++i) {
-    stores.push_back(OpenPg(url));
+    stores.push_back(OpenPostgres(url));
     ASSERT_NE(stores.back(), nullptr);
   }
   std::latch start(kNodes);
@@ -376,7 +358,7 @@ TEST(PostgresMigrationTest, TenStoresMigratingAtOnceApplyEachVersionOnce) {
 
 TEST(PostgresMigrationTest, NewerSchemaThanTheBinaryIsFailedPrecondition) {
   std::string url = PostgresFreshDatabaseUrl();
-  auto store = OpenMigrated(url);
+  auto store = OpenMigratedPostgres(url);
   ASSERT_NE(store, nullptr);
   PgAdmin admin(url);
   admin.Query("INSERT INTO steward.schema_migrations (version, name) VALUES (9999, 'from_future')");
@@ -391,8 +373,8 @@ TEST(PostgresMigrationTest, NewerSchemaThanTheBinaryIsFailedPrecondition) {
 
 TEST(PostgresMigrationTest, SchemaIsConfigurableAndIsolated) {
   std::string url = PostgresFreshDatabaseUrl();
-  auto a = OpenMigrated(url + "?schema=tenant_a");
-  auto b = OpenMigrated(url + "?schema=tenant_b");
+  auto a = OpenMigratedPostgres(url + "?schema=tenant_a");
+  auto b = OpenMigratedPostgres(url + "?schema=tenant_b");
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   NewJob j = Job();
@@ -408,7 +390,7 @@ TEST(PostgresMigrationTest, SchemaIsConfigurableAndIsolated) {
 
 TEST(PostgresStoreTest, TerminatedConnectionsAreReplaced) {
   std::string url = PostgresFreshDatabaseUrl();
-  auto store = OpenMigrated(url);
+  auto store = OpenMigratedPostgres(url);
   ASSERT_NE(store, nullptr);
   // Open several pooled connections, so that more than one is idle.
   {
@@ -436,7 +418,7 @@ TEST(PostgresStoreTest, TerminatedConnectionsAreReplaced) {
   // The listener reconnects by itself and hears inserts again.
   Signal woke;
   store->AddJobsAddedListener([&](const std::string& q) { woke.Notify(q); });
-  auto other = OpenPg(url);
+  auto other = OpenPostgres(url);
   ASSERT_NE(other, nullptr);
   auto deadline = std::chrono::steady_clock::now() + 20s;
   bool heard = false;
@@ -453,8 +435,8 @@ TEST(PostgresStoreTest, TerminatedConnectionsAreReplaced) {
 
 TEST(PostgresNotifyTest, ListenerWakesWhenAnotherStoreInserts) {
   std::string url = PostgresFreshDatabaseUrl();
-  auto listener = OpenMigrated(url);
-  auto inserter = OpenPg(url);
+  auto listener = OpenMigratedPostgres(url);
+  auto inserter = OpenPostgres(url);
   ASSERT_NE(listener, nullptr);
   ASSERT_NE(inserter, nullptr);
   ASSERT_TRUE(listener->WaitForListener(10s));
@@ -468,7 +450,7 @@ TEST(PostgresNotifyTest, ListenerWakesWhenAnotherStoreInserts) {
 
 TEST(PostgresEnqueueFunctionTest, RollbackLeavesNoJobAndCommitWakesListeners) {
   std::string url = PostgresFreshDatabaseUrl();
-  auto store = OpenMigrated(url);
+  auto store = OpenMigratedPostgres(url);
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->WaitForListener(10s));
   Signal woke;
@@ -504,7 +486,7 @@ TEST(PostgresEnqueueFunctionTest, RollbackLeavesNoJobAndCommitWakesListeners) {
 }
 
 TEST(PostgresStoreTest, ClaimRespectsPausedQueuesAndOrder) {
-  auto store = OpenMigrated(PostgresFreshDatabaseUrl());
+  auto store = OpenMigratedPostgres(PostgresFreshDatabaseUrl());
   ASSERT_NE(store, nullptr);
   std::vector<NewJob> jobs(3, Job("ordered"));
   jobs[0].priority = 5;
