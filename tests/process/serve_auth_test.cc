@@ -69,7 +69,9 @@ TEST(ServeAuthProcessTest, HashedTokensFromTheConfigFileGuardTheApi) {
   httplib::Client api("127.0.0.1", port);
   api.set_read_timeout(10, 0);
   auto bearer = [](const std::string& t) { return httplib::Headers{{"Authorization", "Bearer " + t}}; };
-  const std::string job = nlohmann::json{{"kind", "auth.test"}}.dump();
+  // Due in an hour: it stays pending (no worker here handles the kind), so
+  // the admin can cancel it below.
+  const std::string job = nlohmann::json{{"kind", "auth.test"}, {"run_in", "1h"}}.dump();
 
   // No token, or a wrong one: 401 with a challenge, on reads and mutations.
   auto r = api.Get("/api/v1/jobs");
