@@ -53,12 +53,19 @@ class Client {
   // The job with its attempt errors. kNotFound if no job has this id (never
   // enqueued, or deleted by retention).
   Result<Job> Get(int64_t id);
-  // Runs a finished (completed, discarded or cancelled) job again: it becomes
-  // available now with its attempt count reset; its errors are kept.
-  // kNotFound if no job has this id; kFailedPrecondition if it is not
-  // finished (pending or running); kAlreadyExists if an unfinished job now
-  // holds its unique_key.
-  Status Retry(int64_t id);
+  // Runs a job again now, as a person means it:
+  //   scheduled, available, retryable -> available now, attempts kept;
+  //   discarded, cancelled            -> available now, attempt count reset;
+  //   completed                       -> the same, only with options.force
+  //                                      (it already succeeded once).
+  // Errors are kept. kNotFound if no job has this id; kFailedPrecondition if
+  // it is running, or completed without force; kAlreadyExists if an
+  // unfinished job now holds its unique_key.
+  struct RetryOptions {
+    bool force = false;
+  };
+  Status Retry(int64_t id, RetryOptions options);
+  Status Retry(int64_t id) { return Retry(id, RetryOptions{}); }
   // Cancels a job. A pending job becomes cancelled at once (returns
   // kCancelled); a running one is flagged, its handler sees
   // JobContext::cancelled() within a heartbeat, and it ends cancelled when

@@ -12,7 +12,9 @@
 //                                               the attempt is not counted)
 //   running --> retryable|discarded            (lease expired: its worker was lost)
 //   scheduled|available|retryable|running --> cancelled   (by a person or the API)
-//   discarded|cancelled|completed --(retry)--> available   (by a person)
+//   scheduled|retryable --(run now)--> available    (by a person; attempts kept)
+//   discarded|cancelled|completed --(retry)--> available   (by a person; completed
+//                                               only when forced)
 //
 // "scheduled", "available" and "retryable" are all pending: a claim takes any
 // of them once run_at <= now. Delivery is at-least-once: a handler sees id and

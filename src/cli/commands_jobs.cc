@@ -8,6 +8,7 @@
 #include "core/duration.h"
 #include "core/time_parse.h"
 #include "server/api_json.h"
+#include "store/job_run_again.h"
 
 namespace steward::cli {
 
@@ -173,39 +174,13 @@ int RunJobsShow(const GlobalOptions& g, int64_t id) {
 
 int RunJobsRetry(const GlobalOptions& g, int64_t id, const JobsRetryOptions& o) {
   return WithStore(g, "jobs retry", [&](Store& store, std::string_view what) {
-    auto job = store.JobGet(id);
-    if (!job.ok()) return Fail(job.status(), what);
-    const Timestamp now = SystemClock().Now();
-    Status st;
-    switch (job->state) {
-      case JobState::kScheduled:
-      case JobState::kAvailable:
-      case JobState::kRetryable:
-        // Attempts are kept: "run now" does not grant more of them.
-        st = store.JobRunNow(id, now);
-        break;
-      case JobState::kCompleted:
-        if (!o.force) {
-          st = FailedPrecondition("job " + std::to_string(id) +
-                                  " completed; pass --force to run it again");
-          break;
-        }
-        [[fallthrough]];
-      case JobState::kDiscarded:
-      case JobState::kCancelled:
-        st = store.JobRetry(id, now);
-        break;
-      case JobState::kRunning:
-        st = FailedPrecondition("job " + std::to_string(id) +
-                                " is running; it cannot be run again until it ends");
-        break;
-    }
-    if (!st.ok()) return Fail(st, what);
+    auto was = RunJobAgain(store, id, SystemClock().Now(), o.force);
+    if (!was.ok()) return Fail(was.status(), what);
     if (g.json) {
       std::printf("%s\n", nlohmann::json({{"id", id}, {"state", "available"}}).dump().c_str());
     } else {
       std::printf("job %lld is available now (was %s)\n", static_cast<long long>(id),
-                  std::string(JobStateName(job->state)).c_str());
+                  std::string(JobStateName(*was)).c_str());
     }
     return 0;
   });

@@ -1,5 +1,6 @@
 #include "steward/client.h"
 
+#include "store/job_run_again.h"
 #include "store/store.h"
 
 namespace steward {
@@ -28,7 +29,9 @@ Result<std::vector<InsertedJob>> Client::EnqueueMany(std::span<const NewJob> job
 }
 
 Result<Job> Client::Get(int64_t id) { return store_->JobGet(id); }
-Status Client::Retry(int64_t id) { return store_->JobRetry(id, clock_->Now()); }
+Status Client::Retry(int64_t id, RetryOptions options) {
+  return RunJobAgain(*store_, id, clock_->Now(), options.force).status();
+}
 Result<JobState> Client::Cancel(int64_t id) { return store_->JobCancel(id, clock_->Now()); }
 
 }  // namespace steward

@@ -21,8 +21,11 @@ constexpr Micros kWriteRetryMax = 5s;
 // and the rescuer runs the jobs again.
 constexpr Micros kGiveUpAtShutdownAfter = 2s;
 
+// kAborted: a deadlock or serialization conflict that outlived the store's
+// own retries; the database is up, so writing the batch again will succeed.
 bool IsTransient(const Status& s) {
-  return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kResourceExhausted;
+  return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kResourceExhausted ||
+         s.code() == StatusCode::kAborted;
 }
 
 // Tells the observer and the log how each applied attempt ended.

@@ -6,6 +6,7 @@
 #include "server/api.h"
 #include "server/api_json.h"
 #include "server/group_commit.h"
+#include "store/job_run_again.h"
 
 namespace steward::server {
 
@@ -40,7 +41,7 @@ class JobRoutes {
   void Enqueue(const httplib::Request& req, httplib::Response& res, bool batch);
   void List(const httplib::Request& req, httplib::Response& res);
   void Show(httplib::Response& res, const PathParams& p);
-  void Retry(httplib::Response& res, const PathParams& p);
+  void Retry(const httplib::Request& req, httplib::Response& res, const PathParams& p);
   void Cancel(httplib::Response& res, const PathParams& p);
 
  private:
@@ -186,11 +187,20 @@ void JobRoutes::Show(httplib::Response& res, const PathParams& p) {
   WriteJob(res, *id);
 }
 
-void JobRoutes::Retry(httplib::Response& res, const PathParams& p) {
+void JobRoutes::Retry(const httplib::Request& req, httplib::Response& res, const PathParams& p) {
   auto id = ParsePositiveInt(p.at("id"), "job id");
   if (!id.ok()) return WriteError(res, id.status());
-  if (Status st = ctx_.store->JobRetry(*id, ctx_.clock->Now()); !st.ok()) {
-    return WriteError(res, st);
+  bool force = false;
+  if (req.has_param("force")) {
+    const std::string v = req.get_param_value("force");
+    if (v != "true" && v != "false") {
+      return WriteError(res, InvalidArgument("force must be true or false, got '" + v + "'"));
+    }
+    force = v == "true";
+  }
+  // One rule for every door (CLI, API, Client): store/job_run_again.h.
+  if (auto was = RunJobAgain(*ctx_.store, *id, ctx_.clock->Now(), force); !was.ok()) {
+    return WriteError(res, was.status());
   }
   // The store notifies its JobsAddedListeners, so the worker runs it at once.
   WriteJob(res, *id);
@@ -219,7 +229,7 @@ void RegisterJobRoutes(RouteTable& routes, ApiContext ctx) {
   routes.Add("GET", "/api/v1/jobs/{id}",
              [r](const auto&, auto& res, const PathParams& p) { r->Show(res, p); });
   routes.Add("POST", "/api/v1/jobs/{id}/retry",
-             [r](const auto&, auto& res, const PathParams& p) { r->Retry(res, p); });
+             [r](const auto& req, auto& res, const PathParams& p) { r->Retry(req, res, p); });
   routes.Add("POST", "/api/v1/jobs/{id}/cancel",
              [r](const auto&, auto& res, const PathParams& p) { r->Cancel(res, p); });
 }

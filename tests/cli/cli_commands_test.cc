@@ -216,7 +216,7 @@ TEST_F(CliCommandsTest, RetryRunsPendingJobsNowAndCompletedOnlyWithForce) {
   const std::string id = std::to_string(ClaimAndEnd(JobCompletion::Kind::kCompleted));
   r = Steward({"jobs", "retry", id});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("completed; pass --force to run it again"), std::string::npos)
+  EXPECT_NE(r.output.find("already completed; running it again needs force (--force"), std::string::npos)
       << r.output;
   r = Steward({"--json", "jobs", "show", id});
   EXPECT_EQ(nlohmann::json::parse(r.output).at("state"), "completed");

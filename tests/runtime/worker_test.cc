@@ -4,6 +4,7 @@
 #include <set>
 
 #include "runtime/runtime_fixture.h"
+#include "support/eventually.h"
 
 namespace steward::testing {
 namespace {
@@ -333,4 +334,36 @@ TEST_F(RuntimeTest, InvalidOptionsAreRejected) {
 }
 
 }  // namespace
+// Client::Retry is "run it again now" (store/job_run_again.h): a job waiting
+// for its run_at runs now with its attempts kept; a completed job runs again
+// only with force.
+TEST_F(RuntimeTest, ClientRetryRunsPendingNowAndCompletedOnlyWithForce) {
+  std::atomic<int> runs{0};
+  auto w = MakeWorker(FastOptions());
+  ASSERT_TRUE(w->Handle("count", [&](JobContext&) {
+                 runs.fetch_add(1);
+                 return Outcome::Success();
+               }).ok());
+  ASSERT_TRUE(w->Start().ok());
+  NewJob later;
+  later.kind = "count";
+  later.run_at = SystemClock().Now() + std::chrono::hours(24);
+  int64_t id = Enqueue(later);
+  ASSERT_EQ(store_->JobGet(id)->state, JobState::kScheduled);
+
+  ASSERT_TRUE(client_->Retry(id).ok());
+  Job done = AwaitState(id, JobState::kCompleted);
+  EXPECT_EQ(done.attempt, 1);
+  EXPECT_EQ(runs.load(), 1);
+
+  Status refused = client_->Retry(id);
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition) << refused.ToString();
+  EXPECT_EQ(store_->JobGet(id)->state, JobState::kCompleted);
+
+  ASSERT_TRUE(client_->Retry(id, Client::RetryOptions{.force = true}).ok());
+  EXPECT_TRUE(steward::testing::Eventually([&] { return runs.load() == 2; }));
+  AwaitState(id, JobState::kCompleted);
+  w->Stop();
+}
+
 }  // namespace steward::testing

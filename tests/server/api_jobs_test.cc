@@ -265,5 +265,43 @@ TEST_F(JobsApiTest, EnqueueWakesTheInProcessWorker) {
   (*w)->Stop();
 }
 
+// "Retry" is "run it again now", with one rule for the CLI, the API and the
+// Client (store/job_run_again.h): pending jobs run now with their attempts
+// kept; a completed job only with force=true.
+TEST_F(JobsApiTest, RetryRunsPendingJobsNowAndCompletedOnesOnlyWithForce) {
+  auto r = Post("/api/v1/jobs", nlohmann::json{{"kind", "k"}, {"queue", "manual"}, {"run_in", "1h"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string pending = std::to_string(r.json["id"].get<int64_t>());
+  auto now_run = Post("/api/v1/jobs/" + pending + "/retry", std::string());
+  ASSERT_EQ(now_run.status, 200) << now_run.body;
+  EXPECT_EQ(now_run.json["state"], "available");
+  EXPECT_EQ(now_run.json["attempt"], 0);
+
+  // Make it completed for real: claim and complete it through the store.
+  const Timestamp now = SystemClock().Now();
+  auto claimed = real_->JobClaim(JobClaimParams{.queue = "manual", .limit = 1, .worker_id = "w",
+                                                .now = now, .lease_until = now + std::chrono::minutes(1)});
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  ASSERT_EQ(claimed->size(), 1u);
+  JobCompletion c;
+  c.id = claimed->at(0).id;
+  c.worker_id = "w";
+  c.attempt = claimed->at(0).attempt;
+  c.finished_at = now;
+  auto done = real_->JobCompleteMany(std::span<const JobCompletion>(&c, 1));
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  ASSERT_EQ(Get("/api/v1/jobs/" + pending).json["state"], "completed");
+
+  auto refused = Post("/api/v1/jobs/" + pending + "/retry", std::string());
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("force"), std::string::npos) << refused.body;
+  EXPECT_EQ(Get("/api/v1/jobs/" + pending).json["state"], "completed");
+  EXPECT_EQ(Post("/api/v1/jobs/" + pending + "/retry?force=yes", std::string()).status, 400);
+
+  auto forced = Post("/api/v1/jobs/" + pending + "/retry?force=true", std::string());
+  ASSERT_EQ(forced.status, 200) << forced.body;
+  EXPECT_EQ(forced.json["state"], "available");
+}
+
 }  // namespace
 }  // namespace steward

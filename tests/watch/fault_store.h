@@ -45,6 +45,7 @@ class FaultStore final : public Store {
   int blocked_claims() const { return blocked_.load(); }
 
   StoreCapabilities Capabilities() const override { return inner_->Capabilities(); }
+  std::optional<PoolStats> pool_stats() const override { return inner_->pool_stats(); }
   Status Migrate() override { return inner_->Migrate(); }
   Result<std::pair<int, int>> SchemaVersion() override {
     if (unreachable_) return Unavailable("injected: database unreachable");
