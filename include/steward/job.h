@@ -57,6 +57,8 @@ struct AttemptError {
   Timestamp at{};
   std::string message;  // one line: what went wrong
   std::string detail;   // optional: stack, output tail, HTTP body tail
+  std::string worker;   // the worker that ran the attempt ("" if unknown)
+  std::optional<Micros> duration;  // how long the attempt ran, when known
 };
 
 struct Job {

@@ -42,6 +42,12 @@ struct Alert {
   Timestamp last_seen{};
   Timestamp last_notified_at{};  // last open or reminder notification
   std::optional<Timestamp> resolved_at;
+  // A person said "seen" (dashboard): who and when.
+  std::optional<Timestamp> acked_at;
+  std::string acked_by;
+  // Until then the alert sends no reminders; it still counts occurrences,
+  // and still resolves (the resolve notification says it was silenced).
+  std::optional<Timestamp> silenced_until;
 };
 
 struct AlertUpsertParams {
@@ -171,6 +177,19 @@ class AlertStore {
   virtual Result<Alert> AlertGetOpen(const std::string& fingerprint) = 0;
   // Newest first; open ones only when `open_only`.
   virtual Result<std::vector<Alert>> AlertList(bool open_only, int limit) = 0;
+  // One alert by id (open or resolved); kNotFound if missing.
+  virtual Result<Alert> AlertGet(int64_t id) {
+    (void)id;
+    return Status(StatusCode::kInternal, "not implemented by this store");
+  }
+  // Records an acknowledgement by `actor` at `now`; with `silence_until`,
+  // also silences reminders until then (nullopt leaves silencing as is).
+  // kFailedPrecondition for a resolved alert; kNotFound if missing.
+  virtual Status AlertAcknowledge(int64_t id, const std::string& actor,
+                                  std::optional<Timestamp> silence_until, Timestamp now) {
+    (void)id; (void)actor; (void)silence_until; (void)now;
+    return Status(StatusCode::kInternal, "not implemented by this store");
+  }
 
   // A notification that belongs to no alert (doctor --send-test, digest).
   virtual Result<int64_t> OutboxEnqueue(const std::string& channel, const std::string& event,

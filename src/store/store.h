@@ -29,6 +29,7 @@
 #include "steward/job.h"
 #include "steward/status.h"
 #include "store/alert_store.h"
+#include "store/dashboard_store.h"
 #include "store/pool_stats.h"
 #include "store/schedule_store.h"
 
@@ -104,7 +105,7 @@ struct QueueStats {
   bool paused = false;
 };
 
-class Store : public ScheduleStore, public AlertStore {
+class Store : public ScheduleStore, public AlertStore, public DashboardStore {
  public:
   ~Store() override = default;
 
@@ -175,6 +176,11 @@ class Store : public ScheduleStore, public AlertStore {
   // A pending job becomes cancelled; a running job gets cancel_requested and
   // is cancelled when its handler returns. kFailedPrecondition if finished.
   virtual Result<JobState> JobCancel(int64_t id, Timestamp now) = 0;
+  // A pending job (scheduled, available, retryable) stops retrying: it
+  // becomes discarded at `now`, its attempts and errors kept (the Failures
+  // page's "discard group"). kFailedPrecondition for a running or finished
+  // job; kNotFound if missing.
+  virtual Status JobDiscard(int64_t id, Timestamp now) { (void)id; (void)now; return Unimplemented(); }
   // Retention: deletes up to p.limit finished jobs; returns how many.
   virtual Result<int> JobDeleteFinished(const JobDeleteFinishedParams& p) = 0;
 
