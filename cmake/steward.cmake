@@ -65,3 +65,47 @@ function(steward_embed_migrations out_var dir symbol)
     VERBATIM)
   set(${out_var} ${out} PARENT_SCOPE)
 endfunction()
+
+# steward_embed_web(OUT_VAR) turns the dashboard's files into a generated .cc
+# (src/server/web_assets.h): every file under web/src/ is served at
+# /ui/<relative path>, and each line "<file under web/> <url path under /ui/>"
+# of web/vendor.list adds a file from an npm package (web/node_modules,
+# installed from the lockfile by scripts/install-deps.sh).
+function(steward_embed_web out_var)
+  set(web ${PROJECT_SOURCE_DIR}/web)
+  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${web}/src/*)
+  set(pairs "")
+  set(deps "")
+  foreach(f ${srcs})
+    file(RELATIVE_PATH rel ${web}/src ${f})
+    list(APPEND pairs "${f}=/ui/${rel}")
+    list(APPEND deps ${f})
+  endforeach()
+  if(EXISTS ${web}/vendor.list)
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${web}/vendor.list)
+    file(STRINGS ${web}/vendor.list lines REGEX "^[^#]")
+    foreach(line ${lines})
+      string(REGEX MATCH "^([^ ]+) +([^ ]+)$" ok "${line}")
+      if(NOT ok)
+        message(FATAL_ERROR "web/vendor.list: expected '<file> <url path>', got '${line}'")
+      endif()
+      set(file ${web}/${CMAKE_MATCH_1})
+      if(NOT EXISTS ${file})
+        message(FATAL_ERROR "web/vendor.list names ${CMAKE_MATCH_1}, which is missing: "
+                            "run `npm ci` in web/ (scripts/install-deps.sh does)")
+      endif()
+      list(APPEND pairs "${file}=/ui/${CMAKE_MATCH_2}")
+      list(APPEND deps ${file})
+    endforeach()
+  endif()
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/web_assets.cc)
+  string(REPLACE ";" "|" files_arg "${pairs}")
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} "-DFILES=${files_arg}"
+            -P ${PROJECT_SOURCE_DIR}/cmake/embed_web.cmake
+    DEPENDS ${deps} ${PROJECT_SOURCE_DIR}/cmake/embed_web.cmake
+    COMMENT "Embedding the dashboard (web/)"
+    VERBATIM)
+  set(${out_var} ${out} PARENT_SCOPE)
+endfunction()
