@@ -94,6 +94,8 @@ void RollupBuffer::PutBack(const std::vector<JobStatsRow>& rows) {
 ActivityRollup::ActivityRollup(std::shared_ptr<Store> store, ActivityRollupOptions options)
     : store_(std::move(store)), options_(options), buffer_(options.max_pending_rows) {
   if (!options_.clock) options_.clock = &SystemClock();
+  // A zero interval would spin the flush thread.
+  if (options_.flush_interval <= Micros(0)) options_.flush_interval = ActivityRollupOptions{}.flush_interval;
 }
 
 ActivityRollup::~ActivityRollup() { Stop(); }
