@@ -133,6 +133,12 @@ struct WorkerOptions {
   // Retention of finished jobs (0 disables cleanup).
   Micros keep_completed = std::chrono::hours(24);
   Micros keep_failed = std::chrono::hours(24 * 14);
+  // Retention of what the dashboard shows (0 disables cleanup): nodes not
+  // seen for this long, the per-minute activity rollups (the charts reach
+  // back 7 days), and the audit log of actions people took.
+  Micros keep_nodes = std::chrono::hours(24 * 7);
+  Micros keep_stats = std::chrono::hours(24 * 8);
+  Micros keep_audit = std::chrono::hours(24 * 90);
   // Jobs claimed per fetch at most (also bounded by free slots).
   int claim_batch = 256;
   Clock* clock = nullptr;  // default: SystemClock()

@@ -13,7 +13,9 @@ JobCompletion CompletionFor(const AttemptEnd& end) {
     return AttemptError{.attempt = end.job.attempt,
                         .at = end.now,
                         .message = std::move(message),
-                        .detail = outcome.detail()};
+                        .detail = outcome.detail(),
+                        .worker = end.worker_id,
+                        .duration = end.duration};
   };
   switch (outcome.kind()) {
     case Outcome::Kind::kSuccess:

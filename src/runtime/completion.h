@@ -17,6 +17,7 @@ struct AttemptEnd {
   bool cancel_requested;      // a person asked to cancel while it ran
   const std::string& worker_id;
   Timestamp now;
+  std::optional<Micros> duration;  // how long the handler ran, when known
 };
 
 // A failure while cancellation was requested ends the job cancelled (the

@@ -52,7 +52,8 @@ void RunJob(WorkerCore& core, const std::shared_ptr<RunningJob>& rj) {
                                .policy = core.handlers.RetryFor(job.kind, core.opts.default_retry),
                                .cancel_requested = *cancel_requested,
                                .worker_id = core.opts.worker_id,
-                               .now = core.clock->Now()});
+                               .now = core.clock->Now(),
+                               .duration = duration});
   core.completions.Put(FinishedAttempt{std::move(c), rj, duration});
 }
 

@@ -1,8 +1,10 @@
-// Maintenance: rescues jobs of workers that stopped heartbeating, and deletes
-// finished jobs past their retention.
+// Maintenance: rescues jobs of workers that stopped heartbeating, deletes
+// finished jobs past their retention, and prunes the dashboard's records
+// (nodes, activity rollups, audit log).
 #include <algorithm>
 
 #include "core/log.h"
+#include "runtime/store_outage.h"
 #include "runtime/worker_core.h"
 
 namespace steward {
@@ -22,6 +24,9 @@ constexpr int kMaxRescueRounds = 10;
 // up over later ticks.
 constexpr int kRetentionBatch = 1000;
 constexpr int kMaxRetentionRounds = 50;
+// The dashboard's records are kept for days, so pruning them once a minute
+// (and at start) is plenty; each is one indexed DELETE.
+constexpr Micros kPruneInterval = 1min;
 
 void Rescue(WorkerCore& core, Timestamp now) {
   const JobRescueParams params{.now = now};
@@ -63,12 +68,38 @@ void DeleteExpired(WorkerCore& core, Timestamp now) {
   }
 }
 
+// One DELETE per kind of record; a failure is reported and retried next time.
+void PruneDashboard(WorkerCore& core, Timestamp now) {
+  const WorkerOptions& o = core.opts;
+  Store& store = *core.store;
+  struct Prune {
+    const char* what;
+    Micros keep;
+    Result<int> (Store::*delete_before)(Timestamp);
+  };
+  const Prune prunes[] = {{"nodes", o.keep_nodes, &Store::NodeDeleteBefore},
+                          {"activity rollups", o.keep_stats, &Store::StatsDeleteBefore},
+                          {"audit entries", o.keep_audit, &Store::AuditDeleteBefore}};
+  for (const Prune& p : prunes) {
+    if (p.keep <= Micros(0)) continue;
+    auto deleted = (store.*p.delete_before)(now - p.keep);
+    if (!deleted.ok()) {
+      core.observer->OnStoreError("maintenance", deleted.status());
+      (StoreOutageLog::Failed("maintenance", deleted.status()) ? log::Warn : log::Debug)(
+          "pruning failed", {{"what", p.what}, {"error", deleted.status().ToString()}});
+      continue;
+    }
+    if (deleted.value() > 0) log::Debug("pruned", {{"what", p.what}, {"rows", deleted.value()}});
+  }
+}
+
 }  // namespace
 
 void RunMaintenance(WorkerCore& core) {
   const Micros tick = std::min<Micros>(core.opts.rescue_interval, kMaxTick);
   // The first pass runs at start: catch up on anything a crash left behind.
   auto next_rescue = Steady::now();
+  auto next_prune = Steady::now();
   do {
     core.observer->OnLoopTick("maintenance");
     Timestamp now = core.clock->Now();
@@ -77,6 +108,10 @@ void RunMaintenance(WorkerCore& core) {
       Rescue(core, now);
     }
     DeleteExpired(core, now);
+    if (Steady::now() >= next_prune) {
+      next_prune = Steady::now() + kPruneInterval;
+      PruneDashboard(core, now);
+    }
   } while (core.loops_stop.SleepFor(tick));
   core.observer->OnLoopStopped("maintenance");
 }

@@ -129,6 +129,7 @@ void WorkerImpl::Stop() {
   core_->loops_stop.Stop();
   heartbeat_.join();
   maintenance_.join();
+  MarkNodeStopped();
   core_->store->RemoveJobsAddedListener(listener_token_);
   log::Info("worker stopped", {{"worker", core_->opts.worker_id}});
 }
@@ -185,6 +186,16 @@ void WorkerImpl::ReleaseJobs(const std::vector<int64_t>& ids) {
     std::this_thread::sleep_for(kReleaseRetryStep * (attempt + 1));
   }
   // The leases expire and the rescuer returns them: a retry, not a loss.
+}
+
+// After the heartbeat stopped, so no late beat revives the row: the Nodes
+// page then shows "stopped" instead of waiting for the row to go stale.
+void WorkerImpl::MarkNodeStopped() {
+  Status st = core_->store->NodeStopped(core_->opts.worker_id, core_->clock->Now());
+  if (!st.ok()) {
+    (StoreOutageLog::Failed("node", st) ? log::Warn : log::Debug)(
+        "marking the node stopped failed", {{"error", st.ToString()}});
+  }
 }
 
 void WorkerImpl::Wake() { core_->WakeAll(); }

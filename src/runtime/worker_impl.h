@@ -39,6 +39,7 @@ class WorkerImpl final : public Worker {
   void AwaitHandlers() REQUIRES(lifecycle_mu_);
   void StopExecutors() REQUIRES(lifecycle_mu_);
   void ReleaseJobs(const std::vector<int64_t>& ids);
+  void MarkNodeStopped();
 
   // Shared with the threads; outlives this object while a detached executor
   // still runs a handler that ignored cancellation.

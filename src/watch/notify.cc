@@ -13,6 +13,7 @@
 #include <random>
 
 #include "core/json_limits.h"
+#include "core/time_parse.h"
 
 namespace steward::notify {
 
@@ -56,6 +57,18 @@ int AbortProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;  // non-zero aborts
 }
 
+// An optional time in an outbox payload: Unix microseconds like the other
+// times there, or an RFC 3339 string.
+std::optional<Timestamp> PayloadTime(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key)) return std::nullopt;
+  const auto& v = j[key];
+  if (v.is_number_integer()) return FromMicros(v.get<int64_t>());
+  if (v.is_string()) {
+    if (auto t = ParseTimestamp(v.get<std::string>()); t.ok()) return *t;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 void AbortWhenSet(void* curl_handle, const std::atomic<bool>* abort) {
@@ -87,6 +100,9 @@ Notification Notification::FromRow(const OutboxRow& row) {
     if (j.contains("resolved_at")) n.resolved_at = FromMicros(j["resolved_at"].get<int64_t>());
     if (j.contains("job_id")) n.job_id = j["job_id"].get<int64_t>();
     if (j.contains("digest") && j["digest"].is_object()) n.digest = j["digest"];
+    if (j.contains("acked_by") && j["acked_by"].is_string()) n.acked_by = j["acked_by"];
+    n.acked_at = PayloadTime(j, "acked_at");
+    n.silenced_until = PayloadTime(j, "silenced_until");
   }
   if (n.event == "open" || n.event == "repeat") {
     n.count = std::max(n.count, row.alert_count);
@@ -118,8 +134,10 @@ std::string Occurrences(const Notification& n) {
 }  // namespace
 
 std::string ResolvedNow(const Notification& n) {
-  if (!n.detail.empty()) return n.detail;
-  return (n.rule.empty() ? std::string("the alert") : n.rule) + " is no longer firing";
+  std::string now = !n.detail.empty() ? n.detail
+                    : (n.rule.empty() ? std::string("the alert") : n.rule) + " is no longer firing";
+  if (std::string note = AckNote(n); !note.empty()) now += " \xE2\x80\x94 " + note;  // " — "
+  return now;
 }
 
 std::string Headline(const Notification& n) {

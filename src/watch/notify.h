@@ -48,6 +48,11 @@ struct Notification {
   int attempt = 1;  // delivery attempt of this row (1 = first)
   // event "digest": the structured numbers (watch/digest.h); null otherwise.
   nlohmann::json digest;
+  // Someone acknowledged (and maybe silenced) the alert on the dashboard;
+  // a resolve says so (AckNote).
+  std::string acked_by;
+  std::optional<Timestamp> acked_at;
+  std::optional<Timestamp> silenced_until;
 
   // Decodes a claimed row. For open/repeat rows the alert's live count and
   // last_seen are used when larger, so a storm that went on after the row
@@ -102,7 +107,7 @@ class Sender {
 // --- configuration (parsed by cli/config_alerts.cc) ---------------------
 struct SlackConfig {
   std::string webhook_url;    // secret
-  std::string dashboard_url;  // e.g. https://steward.example.com (links to jobs)
+  std::string dashboard_url;  // e.g. https://steward.example.com (DashboardLinks)
   Micros timeout = std::chrono::seconds(10);
   Micros min_interval = std::chrono::seconds(1);
 };
@@ -118,6 +123,7 @@ struct SentryConfig {
 struct WebhookConfig {
   std::string url;     // secret (may carry a token)
   std::string secret;  // HMAC key for X-Steward-Signature; "" = unsigned
+  std::string dashboard_url;  // adds "links" (DashboardLinks) to the JSON
   Micros timeout = std::chrono::seconds(10);
 };
 struct EmailConfig {
@@ -146,8 +152,30 @@ std::string SafeTarget(std::string_view url);
 // or down, 3 times since <time>)".
 std::string Headline(const Notification& n);
 // What is true now that the alert resolved: the resolve's detail ("check x
-// is up again"), or "<rule> is no longer firing".
+// is up again"), or "<rule> is no longer firing", then AckNote if any
+// ("check x is up again — it was silenced until 14:00 UTC by ops").
 std::string ResolvedNow(const Notification& n);
+// "it was silenced until 14:00 UTC by ops" / "it was acknowledged by ops
+// at 13:10 UTC", or "" when nobody acknowledged the alert. The date is
+// added when it is not the day of the resolve.
+std::string AckNote(const Notification& n);
+
+// Where a notification leads in the dashboard (docs/dashboard.md), all
+// absolute URLs under `dashboard_url`, or all empty when it is "":
+//   page   what the notification is about: the failure groups of a kind
+//          (/ui/failures?kind=), the check, schedule or queue, the nodes,
+//          else the alert; the Now page (/ui/) for digests and tests;
+//   alert  the alert's own page (/ui/alerts/{id}: acknowledge, silence),
+//          "" without an alert;
+//   job    the job that triggered it (/ui/jobs/{id}), "" without one.
+// Names are percent-encoded.
+struct DashboardLinkSet {
+  std::string page, alert, job;
+};
+DashboardLinkSet DashboardLinks(const Notification& n, const std::string& dashboard_url);
+// RFC 3986 percent-encoding of everything but unreserved characters, for a
+// path segment or a query value.
+std::string PercentEncode(std::string_view s);
 // Retry-After: delta seconds or an HTTP-date; nullopt when unparsable.
 std::optional<Micros> ParseRetryAfter(std::string_view value, Timestamp now);
 // X-Sentry-Rate-Limits: the longest limit that applies to error events
@@ -170,8 +198,9 @@ nlohmann::json SlackPayload(const Notification& n, const std::string& dashboard_
 // ~40,000 characters in all); tests, digests and single ones go alone.
 nlohmann::json SlackPayloadMany(std::span<const Notification> ns, const std::string& dashboard_url);
 size_t SlackCoalescable(std::span<const Notification> ns, const std::string& dashboard_url);
-// The daily digest as a Slack message: per-queue table, alerts, checks down.
-nlohmann::json SlackDigestPayload(const Notification& n);
+// The daily digest as a Slack message: per-queue table, alerts, checks
+// down, and a link to the dashboard's Now page when dashboard_url is set.
+nlohmann::json SlackDigestPayload(const Notification& n, const std::string& dashboard_url = "");
 
 struct SentryDsn {
   std::string scheme, host, key, project;  // host includes ":port"

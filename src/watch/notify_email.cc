@@ -105,6 +105,15 @@ class EmailSender final : public Sender {
     } else if (!n.summary.empty()) {
       body += n.summary + "\r\n";
     }
+    // Near the top: on a phone the link is what the reader wants first.
+    const DashboardLinkSet links = DashboardLinks(n, c_.dashboard_url);
+    if (!links.page.empty()) {
+      body += "\r\nOpen in dashboard: " + links.page + "\r\n";
+      if (!links.alert.empty() && links.alert != links.page) {
+        body += "Alert (acknowledge, silence): " + links.alert + "\r\n";
+      }
+      if (!links.job.empty()) body += "Job: " + links.job + "\r\n";
+    }
     if (n.event == "digest") {
       body += "\r\n" + Truncate(n.detail, 60000) + "\r\n";  // the digest's plain text
     } else if (!n.detail.empty() && !n.resolved()) {
@@ -115,9 +124,6 @@ class EmailSender final : public Sender {
               (n.resolved() ? "Firing since: " : "Since: ") + FormatTimestamp(n.first_seen) +
               "\r\nLast seen: " + FormatTimestamp(n.last_seen) + "\r\n";
       if (n.resolved_at) body += "Resolved at: " + FormatTimestamp(*n.resolved_at) + "\r\n";
-    }
-    if (n.job_id && !c_.dashboard_url.empty()) {
-      body += "\r\nJob: " + c_.dashboard_url + "/jobs/" + std::to_string(*n.job_id) + "\r\n";
     }
     body += "\r\nFingerprint: " + n.fingerprint + "\r\n";
     // SMTP dot-stuffing is done by libcurl; bare LF is normalised here.

@@ -35,12 +35,15 @@ std::string Icon(const Notification& n) {
          : n.severity == "warning" ? ":warning:" : ":rotating_light:";
 }
 
-std::string JobLink(const Notification& n, const std::string& dashboard_url) {
-  if (!n.job_id || dashboard_url.empty()) return "";
-  std::string base = dashboard_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  const std::string link = base + "/jobs/" + std::to_string(*n.job_id);
-  return "<" + link + "|Open job " + std::to_string(*n.job_id) + " in the dashboard>";
+// "<page|Open in dashboard> · <alert|Alert> · <job|Job 42>": one line of
+// links a phone can tap; "" without a dashboard_url.
+std::string LinkLine(const Notification& n, const std::string& dashboard_url) {
+  const DashboardLinkSet links = DashboardLinks(n, dashboard_url);
+  if (links.page.empty()) return "";
+  std::string out = "<" + Escape(links.page) + "|Open in dashboard>";
+  if (!links.alert.empty() && links.alert != links.page) out += " · <" + Escape(links.alert) + "|Alert>";
+  if (!links.job.empty()) out += " · <" + Escape(links.job) + "|Job " + std::to_string(*n.job_id) + ">";
+  return out;
 }
 
 std::string LabelText(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
@@ -59,7 +62,7 @@ std::string CompactSection(const Notification& n, const std::string& dashboard_u
   facts += "last seen " + FormatTimestamp(n.last_seen);
   out += "\n" + facts;
   if (!n.detail.empty()) out += "\n```" + Escape(Truncate(n.detail, 1500)) + "```";
-  if (auto link = JobLink(n, dashboard_url); !link.empty()) out += "\n" + link;
+  if (auto links = LinkLine(n, dashboard_url); !links.empty()) out += "\n" + links;
   return Truncate(out, 3000);
 }
 
@@ -76,7 +79,7 @@ class SlackSender final : public Sender {
 
   DeliveryResult Deliver(const Notification& n) override {
     const std::string body =
-        (n.event == "digest" ? SlackDigestPayload(n) : SlackPayload(n, c_.dashboard_url)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        (n.event == "digest" ? SlackDigestPayload(n, c_.dashboard_url) : SlackPayload(n, c_.dashboard_url)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     HttpResponse r = HttpPost(c_.webhook_url, {"Content-Type: application/json"}, body, c_.timeout, aborting());
     return ClassifyHttp(r, describe(), 200);
   }
@@ -129,8 +132,8 @@ nlohmann::json SlackPayload(const Notification& n, const std::string& dashboard_
     }
     blocks.push_back({{"type", "section"}, {"fields", fields}});
   }
-  if (auto link = JobLink(n, dashboard_url); !link.empty()) {
-    blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", link}}}});
+  if (auto links = LinkLine(n, dashboard_url); !links.empty()) {
+    blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", links}}}});
   }
   blocks.push_back({{"type", "context"},
                     {"elements", nlohmann::json::array({Mrkdwn("`" + Escape(Truncate(n.fingerprint, 200)) + "` · steward")})}});
@@ -168,7 +171,7 @@ nlohmann::json SlackPayloadMany(std::span<const Notification> ns, const std::str
   return {{"text", Truncate(text, 39000)}, {"blocks", blocks}};
 }
 
-nlohmann::json SlackDigestPayload(const Notification& n) {
+nlohmann::json SlackDigestPayload(const Notification& n, const std::string& dashboard_url) {
   const nlohmann::json& d = n.digest.is_object() ? n.digest : nlohmann::json::object();
   nlohmann::json blocks = nlohmann::json::array();
   blocks.push_back({{"type", "header"},
@@ -210,6 +213,9 @@ nlohmann::json SlackDigestPayload(const Notification& n) {
     checks += (i ? ", " : "") + std::string("`") + Escape(down[i].value("name", std::string())) + "`";
   }
   blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", Truncate(checks, 3000)}}}});
+  if (auto links = LinkLine(n, dashboard_url); !links.empty()) {
+    blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", links}}}});
+  }
   blocks.push_back({{"type", "context"},
                     {"elements", nlohmann::json::array({Mrkdwn("24 hours to " + d.value("until", std::string()) +
                                                                " · counts from the jobs retention kept · steward")})}});

@@ -16,13 +16,15 @@ class CompletionTest : public ::testing::Test {
     job_.id = 42;
     job_.attempt = 3;
   }
-  JobCompletion For(const Outcome& outcome, bool cancel_requested = false) {
+  JobCompletion For(const Outcome& outcome, bool cancel_requested = false,
+                    std::optional<Micros> duration = std::nullopt) {
     return CompletionFor(AttemptEnd{.job = job_,
                                     .outcome = outcome,
                                     .policy = policy_,
                                     .cancel_requested = cancel_requested,
                                     .worker_id = worker_,
-                                    .now = now_});
+                                    .now = now_,
+                                    .duration = duration});
   }
 
   Job job_;
@@ -50,6 +52,17 @@ TEST_F(CompletionTest, RetryWaitsThePolicyDelayUnlessTheHandlerGaveOne) {
   EXPECT_EQ(by_policy.error->detail, "trace");
   EXPECT_EQ(by_policy.error->attempt, 3);
   EXPECT_EQ(For(Outcome::Retry("later", 5s)).retry_at, now_ + 5s);
+}
+
+TEST_F(CompletionTest, AnAttemptErrorNamesItsWorkerAndHowLongItRan) {
+  JobCompletion c = For(Outcome::Failure("boom"), false, 1500ms);
+  ASSERT_TRUE(c.error);
+  EXPECT_EQ(c.error->worker, "w1");
+  EXPECT_EQ(c.error->duration, Micros(1500ms));
+  JobCompletion timed_out = For(Outcome::Failure("timeout"));
+  ASSERT_TRUE(timed_out.error);
+  EXPECT_EQ(timed_out.error->worker, "w1");
+  EXPECT_FALSE(timed_out.error->duration) << "not measured: left unknown";
 }
 
 TEST_F(CompletionTest, SnoozeHasNoErrorAndDiscardKeepsTheMessage) {

@@ -100,7 +100,7 @@ class DigestAlerterTest : public ::testing::Test {
     c.attempt = (*claimed)[0].attempt;
     c.kind = kind;
     c.finished_at = at;
-    if (kind != JobCompletion::Kind::kCompleted) c.error = AttemptError{1, at, "boom", ""};
+    if (kind != JobCompletion::Kind::kCompleted) c.error = AttemptError{1, at, "boom", "", "", std::nullopt};
     ASSERT_TRUE(store_->JobCompleteMany(std::span<const JobCompletion>(&c, 1)).ok());
   }
   std::vector<OutboxRow> Digests() {
@@ -202,14 +202,17 @@ TEST_F(DigestAlerterTest, SendersRenderTheDigest) {
   notify::SlackConfig sc;
   sc.webhook_url = rx.url("/slack");
   sc.min_interval = Micros(0);
+  sc.dashboard_url = "https://dash.example.com";
   senders["slack"] = notify::MakeSlackSender(sc);
   notify::WebhookConfig wc;
   wc.url = rx.url("/hook");
+  wc.dashboard_url = "https://dash.example.com";
   senders["webhook"] = notify::MakeWebhookSender(wc);
   notify::EmailConfig ec;
   ec.url = smtp.url();
   ec.from = "steward@example.com";
   ec.to = {"owner@example.com"};
+  ec.dashboard_url = "https://dash.example.com";
   senders["email"] = notify::MakeEmailSender(ec);
   NotifierOptions no;
   no.clock = &clock_;
@@ -224,6 +227,8 @@ TEST_F(DigestAlerterTest, SendersRenderTheDigest) {
   EXPECT_NE(mails[0].Body().find("Steward daily digest for 2026-11-27"), std::string::npos)
       << mails[0].raw;
   EXPECT_NE(mails[0].Body().find("mail"), std::string::npos) << mails[0].raw;
+  EXPECT_NE(mails[0].Body().find("Open in dashboard: https://dash.example.com/ui/"), std::string::npos)
+      << "the digest links the Now page: " << mails[0].raw;
 
   auto slack = rx.Requests("/slack");
   ASSERT_EQ(slack.size(), 1u);
@@ -231,6 +236,8 @@ TEST_F(DigestAlerterTest, SendersRenderTheDigest) {
   EXPECT_EQ(sj["blocks"][0]["text"]["text"], "Steward daily digest 2026-11-27");
   EXPECT_LE(sj["blocks"].size(), 50u);
   EXPECT_NE(slack[0].body.find("mail"), std::string::npos);
+  EXPECT_NE(slack[0].body.find("<https://dash.example.com/ui/|Open in dashboard>"), std::string::npos)
+      << slack[0].body;
   EXPECT_NE(sj["text"].get<std::string>().find("1 jobs run, 1 failed"), std::string::npos)
       << sj["text"];
 
@@ -240,6 +247,8 @@ TEST_F(DigestAlerterTest, SendersRenderTheDigest) {
   EXPECT_EQ(hj["event"], "digest");
   EXPECT_EQ(hj["digest"]["queues"][0]["queue"], "mail");
   EXPECT_EQ(hj["digest"]["queues"][0]["failed"], 1);
+  EXPECT_EQ(hj["links"]["page"], "https://dash.example.com/ui/");
+  EXPECT_FALSE(hj["links"].contains("alert")) << "a digest is about no one alert";
   // The plain text (e-mail body) carries the same table.
   const std::string text = DigestText(hj["digest"]);
   EXPECT_NE(text.find("Steward daily digest for 2026-11-27"), std::string::npos) << text;

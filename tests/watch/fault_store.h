@@ -198,12 +198,35 @@ class FaultStore final : public Store {
   }
   // --- end ScheduleStore forwarders ---
 
+  // --- DashboardStore forwarders (the ones the runtime and watch write) ---
+  // NodeHeartbeat and StatsMerge fail with kUnavailable while set.
+  void SetDashboardWritesFailing(bool on) { dashboard_writes_failing_ = on; }
+  int node_beats() const { return node_beats_.load(); }
+  int stats_merges() const { return stats_merges_.load(); }
+  Status NodeHeartbeat(const NodeInfo& node) override {
+    ++node_beats_;
+    if (dashboard_writes_failing_) return Unavailable("injected: node heartbeat fails");
+    return inner_->NodeHeartbeat(node);
+  }
+  Status NodeStopped(const std::string& id, Timestamp now) override { return inner_->NodeStopped(id, now); }
+  Result<std::vector<NodeInfo>> NodeList() override { return inner_->NodeList(); }
+  Status StatsMerge(std::span<const JobStatsRow> deltas) override {
+    ++stats_merges_;
+    if (dashboard_writes_failing_) return Unavailable("injected: stats merge fails");
+    return inner_->StatsMerge(deltas);
+  }
+  Result<std::vector<JobStatsRow>> StatsQuery(const JobStatsQuery& q) override { return inner_->StatsQuery(q); }
+  // --- end DashboardStore forwarders ---
+
  private:
   std::shared_ptr<Store> inner_;
   int token_ = 0;
   std::atomic<bool> unreachable_{false};
   std::atomic<int> pings_{0};
   std::atomic<int> blocked_{0};
+  std::atomic<bool> dashboard_writes_failing_{false};
+  std::atomic<int> node_beats_{0};
+  std::atomic<int> stats_merges_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   bool block_claims_ = false;

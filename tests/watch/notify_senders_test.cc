@@ -67,7 +67,10 @@ TEST(SlackTest, PayloadShapeWithinLimits) {
       const std::string t = b["text"]["text"];
       EXPECT_LE(t.size(), 3000u);
       EXPECT_EQ(t.find("<b>"), std::string::npos) << "mrkdwn control characters must be escaped";
-      link = link || t.find("<https://steward.example.com/jobs/99|") != std::string::npos;
+      link = link ||
+             t.find("<https://steward.example.com/ui/failures?kind=email|Open in dashboard> · "
+                    "<https://steward.example.com/ui/alerts/3|Alert> · "
+                    "<https://steward.example.com/ui/jobs/99|Job 99>") != std::string::npos;
     }
     if (b.contains("fields")) {
       EXPECT_LE(b["fields"].size(), 10u);
@@ -77,7 +80,7 @@ TEST(SlackTest, PayloadShapeWithinLimits) {
       }
     }
   }
-  EXPECT_TRUE(link) << "a link to the job in the dashboard";
+  EXPECT_TRUE(link) << "links to the failures of the kind, the alert and the job";
   EXPECT_TRUE(count) << "how often";
 }
 

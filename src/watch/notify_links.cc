@@ -1,0 +1,88 @@
+// Links from notifications into the dashboard (the page of what a
+// notification is about, the alert's own page), and the note on a resolve
+// that someone had acknowledged or silenced the alert.
+#include <date/date.h>
+
+#include <cctype>
+
+#include "watch/notify.h"
+
+namespace steward::notify {
+
+namespace {
+
+std::string Label(const Notification& n, const char* key) {
+  if (!n.labels.is_object() || !n.labels.contains(key)) return "";
+  const auto& v = n.labels[key];
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// The page of what an alert is about, as a path under the dashboard; ""
+// when only the alert's own page fits. Rules and labels: watch/alert_*rules.cc.
+std::string SubjectPath(const Notification& n) {
+  if (n.event == "digest" || n.event == "test") return "/ui/";
+  if (n.rule == "job_discarded" || n.rule == "kind_failing" || n.rule == "kind_failure_ratio") {
+    if (auto kind = Label(n, "kind"); !kind.empty()) return "/ui/failures?kind=" + PercentEncode(kind);
+  }
+  if (n.rule == "check_down") {
+    if (auto name = Label(n, "check"); !name.empty()) return "/ui/checks/" + PercentEncode(name);
+  }
+  if (n.rule == "schedule_broken") {
+    if (auto name = Label(n, "schedule"); !name.empty()) return "/ui/schedules/" + PercentEncode(name);
+  }
+  if (n.rule == "queue_lag") {
+    if (auto name = Label(n, "queue"); !name.empty()) return "/ui/queues/" + PercentEncode(name);
+  }
+  if (n.rule == "worker_lost") return "/ui/nodes";
+  return "";
+}
+
+// "14:00 UTC", with the date when it is not the day of `ref`.
+std::string ClockTime(Timestamp t, Timestamp ref) {
+  const auto secs = std::chrono::floor<std::chrono::seconds>(t);
+  const bool same_day =
+      std::chrono::floor<date::days>(t) == std::chrono::floor<date::days>(ref);
+  return date::format(same_day ? "%H:%M UTC" : "%F %H:%M UTC", secs);
+}
+
+}  // namespace
+
+std::string PercentEncode(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  return out;
+}
+
+DashboardLinkSet DashboardLinks(const Notification& n, const std::string& dashboard_url) {
+  DashboardLinkSet links;
+  std::string base = dashboard_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (base.empty()) return links;
+  if (n.alert_id) links.alert = base + "/ui/alerts/" + std::to_string(*n.alert_id);
+  if (n.job_id) links.job = base + "/ui/jobs/" + std::to_string(*n.job_id);
+  const std::string path = SubjectPath(n);
+  links.page = !path.empty() ? base + path : !links.alert.empty() ? links.alert : base + "/ui/alerts";
+  return links;
+}
+
+std::string AckNote(const Notification& n) {
+  const Timestamp ref = n.resolved_at ? *n.resolved_at : n.last_seen;
+  const std::string by = n.acked_by.empty() ? "" : " by " + n.acked_by;
+  if (n.silenced_until) return "it was silenced until " + ClockTime(*n.silenced_until, ref) + by;
+  if (n.acked_at || !n.acked_by.empty()) {
+    return "it was acknowledged" + by + (n.acked_at ? " at " + ClockTime(*n.acked_at, ref) : "");
+  }
+  return "";
+}
+
+}  // namespace steward::notify
