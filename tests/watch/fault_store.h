@@ -216,6 +216,27 @@ class FaultStore final : public Store {
     return inner_->StatsMerge(deltas);
   }
   Result<std::vector<JobStatsRow>> StatsQuery(const JobStatsQuery& q) override { return inner_->StatsQuery(q); }
+  Result<int> NodeDeleteBefore(Timestamp before) override { return inner_->NodeDeleteBefore(before); }
+  Result<int> StatsDeleteBefore(Timestamp before) override { return inner_->StatsDeleteBefore(before); }
+  Result<int64_t> AuditAppend(const AuditEntry& e) override { return inner_->AuditAppend(e); }
+  Result<std::vector<AuditEntry>> AuditList(const AuditListParams& p) override { return inner_->AuditList(p); }
+  Result<int> AuditDeleteBefore(Timestamp before) override { return inner_->AuditDeleteBefore(before); }
+  Result<std::vector<FailedJob>> FailedJobList(const FailedJobListParams& p) override {
+    return inner_->FailedJobList(p);
+  }
+  Result<JobSearchPage> JobSearch(const JobSearchParams& p) override { return inner_->JobSearch(p); }
+  Result<std::string> SettingGetOrCreate(const std::string& key, const std::string& value_if_absent) override {
+    return inner_->SettingGetOrCreate(key, value_if_absent);
+  }
+  Status JobDiscard(int64_t id, Timestamp now) override { return inner_->JobDiscard(id, now); }
+  Result<Alert> AlertGet(int64_t id) override { return inner_->AlertGet(id); }
+  Status AlertAcknowledge(int64_t id, const std::string& actor, std::optional<Timestamp> silence_until,
+                          Timestamp now) override {
+    return inner_->AlertAcknowledge(id, actor, silence_until, now);
+  }
+  Status CheckSetPaused(std::string_view name, bool paused, Timestamp now) override {
+    return inner_->CheckSetPaused(name, paused, now);
+  }
   // --- end DashboardStore forwarders ---
 
  private:
