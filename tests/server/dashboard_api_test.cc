@@ -32,10 +32,11 @@ class DashboardApiTest : public DashboardServerTest {
     c.worker_id = "w1";
     c.attempt = claimed->at(0).attempt;
     c.kind = JobCompletion::Kind::kRetry;
-    c.finished_at = now;
+    // The store measures the attempt from the claim to finished_at.
+    c.finished_at = now + std::chrono::milliseconds(1500);
     c.retry_at = now + std::chrono::hours(1);
-    c.error = AttemptError{.attempt = c.attempt, .at = now, .message = error, .detail = "",
-                           .worker = "w1", .duration = std::chrono::milliseconds(1500)};
+    c.error = AttemptError{.attempt = c.attempt, .at = c.finished_at, .message = error, .detail = "",
+                           .worker = "w1", .duration = std::nullopt};
     auto done = real_->JobCompleteMany(std::span<const JobCompletion>(&c, 1));
     EXPECT_TRUE(done.ok()) << done.status().ToString();
     return c.id;
