@@ -252,6 +252,7 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
     STEWARD_RETURN_IF_ERROR(s.String("secret", wc.secret));
     STEWARD_RETURN_IF_ERROR(s.Duration("timeout", wc.timeout));
     if (!ValidHttpUrl(wc.url)) return KeyError("notify.webhook.url", "expected an http:// or https:// URL");
+    wc.dashboard_url = c.dashboard_url;
     if (on) c.webhook = wc;
   }
   if (const toml::table* t = section("email")) {

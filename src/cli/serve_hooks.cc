@@ -10,6 +10,7 @@
 // --- end schedules ---
 // --- alerts (issue "Errors reach a person, once") ---
 #include "cli/config_alerts.h"
+#include "watch/activity_rollup.h"
 #include "watch/alerter.h"
 #include "watch/sentry_cron.h"
 #include "watch/notifier.h"
@@ -50,6 +51,8 @@ struct ServeHooks::State {
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<SentryCron> sentry_cron;  // [notify.sentry] cron_check_ins
   // --- end alerts ---
+  // The dashboard's activity charts: per-minute rollups every node adds to.
+  std::unique_ptr<ActivityRollup> rollup;
 };
 
 ServeHooks::ServeHooks() : state_(std::make_unique<State>()) {}
@@ -144,6 +147,13 @@ Status ServeHooks::BeforeWorker(const Config& config, std::shared_ptr<Store> sto
     s.observers.push_back(s.scheduler->run_recorder());
   }
   // --- end schedules ---
+  {
+    ActivityRollupOptions ro;
+    ro.clock = wopts.clock;
+    s.rollup = std::make_unique<ActivityRollup>(store, ro);
+    s.rollup->Start();
+    s.observers.push_back(s.rollup.get());
+  }
   std::vector<RuntimeObserver*> targets = {s.health.get(), s.metrics.get()};
   if (wopts.observer) targets.push_back(wopts.observer);
   for (auto* o : s.observers) targets.push_back(o);
@@ -218,6 +228,7 @@ void ServeHooks::Stop() {
   if (s.http) s.http->Stop();
   if (s.health_http) s.health_http->Stop();  // ops: health listener
   if (s.collector) s.collector->Stop();
+  if (s.rollup) s.rollup->Stop();  // after the worker: flushes the last outcomes
   // --- alerts: the alerter writes what is pending, then the notifier stops ---
   if (s.alerter) s.alerter->Stop();
   if (s.notifier) s.notifier->Stop();
