@@ -39,7 +39,7 @@ struct NodeInfo {
 // --- activity rollups -------------------------------------------------------
 // Wait time (claim time - max(run_at, created_at)) histogram: bucket 0 holds
 // waits under 1 ms, bucket i (1..kWaitBuckets-2) waits in [2^(i-1), 2^i) ms,
-// the last bucket everything longer (~35 min and up).
+// the last bucket everything longer (2^22 ms, ~70 min, and up).
 inline constexpr int kWaitBuckets = 24;
 using WaitHistogram = std::array<int64_t, kWaitBuckets>;
 int WaitBucket(Micros wait);

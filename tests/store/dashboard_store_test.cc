@@ -14,6 +14,20 @@ using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
+// Runs fn(i) on n threads that start together.
+template <typename F>
+void InParallel(int n, F fn) {
+  std::latch start(n);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      fn(i);
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
 class DashboardStoreTest : public StoreTest {
  protected:
   static NodeInfo Node(const std::string& id, Timestamp seen) {
@@ -144,19 +158,13 @@ TEST_P(DashboardStoreTest, StatsMergeFromTwoNodesAddsUp) {
 
 TEST_P(DashboardStoreTest, StatsMergesConcurrentlyWithoutLosingCounts) {
   constexpr int kThreads = 4, kFlushes = 10;
-  std::latch start(kThreads);
-  std::vector<std::thread> threads;
   std::atomic<int> failures{0};
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      start.arrive_and_wait();
-      for (int i = 0; i < kFlushes; ++i) {
-        std::vector<JobStatsRow> d = {Row(Minute(0), "a", 1), Row(Minute(0), "b", 2)};
-        if (!store().StatsMerge(d).ok()) ++failures;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  InParallel(kThreads, [&](int) {
+    for (int i = 0; i < kFlushes; ++i) {
+      std::vector<JobStatsRow> d = {Row(Minute(0), "a", 1), Row(Minute(0), "b", 2)};
+      if (!store().StatsMerge(d).ok()) ++failures;
+    }
+  });
   EXPECT_EQ(failures.load(), 0);
   auto rows = Query(Minute(0), Minute(1), 1min);
   ASSERT_EQ(rows.size(), 2u);
@@ -266,17 +274,11 @@ TEST_P(DashboardStoreTest, AuditAppendListByObjectWithCursorAndDelete) {
 
 TEST_P(DashboardStoreTest, SettingGetOrCreateFirstWriterWins) {
   constexpr int kThreads = 6;
-  std::latch start(kThreads);
   std::vector<std::string> got(kThreads);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      start.arrive_and_wait();
-      auto v = store().SettingGetOrCreate("session_key", "value-" + std::to_string(t));
-      got[t] = v.ok() ? *v : "error: " + v.status().ToString();
-    });
-  }
-  for (auto& t : threads) t.join();
+  InParallel(kThreads, [&](int t) {
+    auto v = store().SettingGetOrCreate("session_key", "value-" + std::to_string(t));
+    got[t] = v.ok() ? *v : "error: " + v.status().ToString();
+  });
   std::set<std::string> distinct(got.begin(), got.end());
   ASSERT_EQ(distinct.size(), 1u) << got[0];
   EXPECT_EQ(got[0].rfind("value-", 0), 0u) << got[0];

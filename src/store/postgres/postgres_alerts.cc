@@ -78,22 +78,13 @@ class PgAlertTxn final : public AlertTxn {
 
   Status Begin() { return Exec(c(), "alerts: begin", "BEGIN").status(); }
 
+  // FOR UPDATE: concurrent upserts of one alert from many nodes serialise.
   Result<std::optional<Alert>> SelectOpenAlert(const std::string& fingerprint) override {
-    // FOR UPDATE: concurrent upserts of one alert from many nodes serialise.
-    const std::string sql = std::string("SELECT ") + kAlertColumns +
-                            " FROM alerts WHERE fingerprint = $1 AND state = 'open' FOR UPDATE";
-    STEWARD_ASSIGN_OR_RETURN(
-        auto r, Exec(c(), "reading open alert", sql.c_str(), Params().Add(fingerprint)));
-    if (PQntuples(r.get()) == 0) return std::optional<Alert>();
-    return std::optional<Alert>(RowToAlert(r.get(), 0));
+    return SelectOne("fingerprint = $1 AND state = 'open'", Params().Add(fingerprint));
   }
 
   Result<std::optional<Alert>> SelectAlert(int64_t id) override {
-    const std::string sql = std::string("SELECT ") + kAlertColumns +
-                            " FROM alerts WHERE id = $1 FOR UPDATE";
-    STEWARD_ASSIGN_OR_RETURN(auto r, Exec(c(), "reading alert", sql.c_str(), Params().Add(id)));
-    if (PQntuples(r.get()) == 0) return std::optional<Alert>();
-    return std::optional<Alert>(RowToAlert(r.get(), 0));
+    return SelectOne("id = $1", Params().Add(id));
   }
 
   Result<int64_t> InsertAlert(const Alert& a) override {
@@ -191,6 +182,14 @@ class PgAlertTxn final : public AlertTxn {
 
  private:
   PGconn* c() const { return conn_.get(); }
+  // The alert matching `where`, locked until the transaction ends.
+  Result<std::optional<Alert>> SelectOne(const char* where, const Params& params) {
+    const std::string sql =
+        std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE " + where + " FOR UPDATE";
+    STEWARD_ASSIGN_OR_RETURN(auto r, Exec(c(), "reading alert", sql.c_str(), params));
+    if (PQntuples(r.get()) == 0) return std::optional<Alert>();
+    return std::optional<Alert>(RowToAlert(r.get(), 0));
+  }
   pg::PooledConn conn_;
 };
 

@@ -78,25 +78,10 @@ class SqliteAlertTxn final : public AlertTxn {
   Status Begin() { return txn_.Begin(); }
 
   Result<std::optional<Alert>> SelectOpenAlert(const std::string& fingerprint) override {
-    static const std::string sql = std::string("SELECT ") + kAlertColumns +
-                                   " FROM alerts WHERE fingerprint = ?1 AND state = 'open'";
-    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn_.Prepare(sql));
-    Stmt s(conn_, raw);
-    s.Bind(1, fingerprint);
-    STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("read open alert"));
-    if (!row) return std::optional<Alert>();
-    return std::optional<Alert>(ReadAlert(s));
+    return SelectOne("fingerprint = ?1 AND state = 'open'", fingerprint);
   }
 
-  Result<std::optional<Alert>> SelectAlert(int64_t id) override {
-    static const std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ?1";
-    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn_.Prepare(sql));
-    Stmt s(conn_, raw);
-    s.Bind(1, id);
-    STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("read alert"));
-    if (!row) return std::optional<Alert>();
-    return std::optional<Alert>(ReadAlert(s));
-  }
+  Result<std::optional<Alert>> SelectAlert(int64_t id) override { return SelectOne("id = ?1", id); }
 
   Result<int64_t> InsertAlert(const Alert& a) override {
     STEWARD_ASSIGN_OR_RETURN(
@@ -179,6 +164,18 @@ class SqliteAlertTxn final : public AlertTxn {
   Status Commit() override { return txn_.Commit(); }
 
  private:
+  // The alert matching `where` (one parameter, ?1), if any.
+  template <typename T>
+  Result<std::optional<Alert>> SelectOne(const char* where, const T& key) {
+    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn_.Prepare(std::string("SELECT ") + kAlertColumns +
+                                                                " FROM alerts WHERE " + where));
+    Stmt s(conn_, raw);
+    s.Bind(1, key);
+    STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("read alert"));
+    if (!row) return std::optional<Alert>();
+    return std::optional<Alert>(ReadAlert(s));
+  }
+
   Conn& conn_;
   std::lock_guard<std::mutex> lock_;
   Txn txn_;
