@@ -124,7 +124,7 @@ function App() {
   const path = loc.split('?')[0];
   const query = new URLSearchParams(loc.includes('?') ? loc.slice(loc.indexOf('?')) : '');
   if (fatal) return html`<main id="main" class="page"><h1>Steward</h1><p class="error" role="alert">${fatal.message}</p></main>`;
-  if (!ready) return html`<main id="main" class="page"><p class="muted" role="status">Loading…</p></main>`;
+  if (!ready) return html`<main id="main" class="page"><p class="muted loading" role="status">Loading…</p></main>`;
   if (path === '/ui/login') {
     return html`<main id="main"><${LoginPage} query=${query} onDone=${(next) => navigate(safeNext(next), true)} /></main>`;
   }
@@ -147,4 +147,6 @@ document.addEventListener('click', (e) => {
   navigate(href);
 });
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);

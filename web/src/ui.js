@@ -70,7 +70,8 @@ export function formatAbs(at, timeZone) {
   if (!timeZone) return absFmt.format(d);
   try {
     return new Intl.DateTimeFormat(undefined, {
-      dateStyle: 'medium', timeStyle: 'short', timeZone, timeZoneName: 'short',
+      weekday: 'short', year: 'numeric', month: 'short', day: 'numeric',
+      hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short',
     }).format(d);
   } catch {
     return absFmt.format(d) + ' (unknown zone ' + timeZone + ')';
@@ -141,7 +142,7 @@ export function Page({ title, sub, children }) {
 }
 
 export function Loading({ state, children }) {
-  if (state.loading && !state.data) return html`<p class="muted" role="status">Loading…</p>`;
+  if (state.loading && !state.data) return html`<p class="muted loading" role="status">Loading…</p>`;
   if (state.error && !state.data) {
     return html`<p class="error" role="alert">${state.error.message}</p>`;
   }

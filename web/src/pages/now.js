@@ -26,8 +26,8 @@ function Problem({ p }) {
     <strong class="title">${p.title}</strong>
     ${p.detail ? html`<span class="detail">${p.detail}</span>` : null}`;
   return html`<li>${p.link
-    ? html`<a class=${'card link problem ' + p.severity} href=${p.link}>${body}</a>`
-    : html`<div class=${'card problem ' + p.severity}>${body}</div>`}</li>`;
+    ? html`<a class=${'card link problem sev-' + p.severity} href=${p.link}>${body}</a>`
+    : html`<div class=${'card problem sev-' + p.severity}>${body}</div>`}</li>`;
 }
 
 function Overview({ o }) {
