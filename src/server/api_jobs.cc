@@ -40,9 +40,9 @@ class JobRoutes {
 
   void Enqueue(const httplib::Request& req, httplib::Response& res, bool batch);
   void List(const httplib::Request& req, httplib::Response& res);
-  void Show(httplib::Response& res, const PathParams& p);
-  void Retry(const httplib::Request& req, httplib::Response& res, const PathParams& p);
-  void Cancel(httplib::Response& res, const PathParams& p);
+  void Show(httplib::Response& res, const RouteArgs& p);
+  void Retry(const httplib::Request& req, httplib::Response& res, const RouteArgs& p);
+  void Cancel(httplib::Response& res, const RouteArgs& p);
 
  private:
   // Inserts and writes the response (success or error).
@@ -181,13 +181,13 @@ void JobRoutes::WriteJob(httplib::Response& res, int64_t id) {
   WriteJson(res, 200, JobToJson(*job, true));
 }
 
-void JobRoutes::Show(httplib::Response& res, const PathParams& p) {
+void JobRoutes::Show(httplib::Response& res, const RouteArgs& p) {
   auto id = ParsePositiveInt(p.at("id"), "job id");
   if (!id.ok()) return WriteError(res, id.status());
   WriteJob(res, *id);
 }
 
-void JobRoutes::Retry(const httplib::Request& req, httplib::Response& res, const PathParams& p) {
+void JobRoutes::Retry(const httplib::Request& req, httplib::Response& res, const RouteArgs& p) {
   auto id = ParsePositiveInt(p.at("id"), "job id");
   if (!id.ok()) return WriteError(res, id.status());
   bool force = false;
@@ -206,7 +206,7 @@ void JobRoutes::Retry(const httplib::Request& req, httplib::Response& res, const
   WriteJob(res, *id);
 }
 
-void JobRoutes::Cancel(httplib::Response& res, const PathParams& p) {
+void JobRoutes::Cancel(httplib::Response& res, const RouteArgs& p) {
   auto id = ParsePositiveInt(p.at("id"), "job id");
   if (!id.ok()) return WriteError(res, id.status());
   auto st = ctx_.store->JobCancel(*id, ctx_.clock->Now());
@@ -218,20 +218,20 @@ void JobRoutes::Cancel(httplib::Response& res, const PathParams& p) {
 
 void RegisterJobRoutes(RouteTable& routes, ApiContext ctx) {
   auto r = std::make_shared<JobRoutes>(std::move(ctx));
-  routes.Add("POST", "/api/v1/jobs", [r](const auto& req, auto& res, const PathParams&) {
+  routes.Add("POST", "/api/v1/jobs", [r](const auto& req, auto& res, const RouteArgs&) {
     r->Enqueue(req, res, false);
   });
-  routes.Add("POST", "/api/v1/jobs/batch", [r](const auto& req, auto& res, const PathParams&) {
+  routes.Add("POST", "/api/v1/jobs/batch", [r](const auto& req, auto& res, const RouteArgs&) {
     r->Enqueue(req, res, true);
   });
   routes.Add("GET", "/api/v1/jobs",
-             [r](const auto& req, auto& res, const PathParams&) { r->List(req, res); });
+             [r](const auto& req, auto& res, const RouteArgs&) { r->List(req, res); });
   routes.Add("GET", "/api/v1/jobs/{id}",
-             [r](const auto&, auto& res, const PathParams& p) { r->Show(res, p); });
+             [r](const auto&, auto& res, const RouteArgs& p) { r->Show(res, p); });
   routes.Add("POST", "/api/v1/jobs/{id}/retry",
-             [r](const auto& req, auto& res, const PathParams& p) { r->Retry(req, res, p); });
+             [r](const auto& req, auto& res, const RouteArgs& p) { r->Retry(req, res, p); });
   routes.Add("POST", "/api/v1/jobs/{id}/cancel",
-             [r](const auto&, auto& res, const PathParams& p) { r->Cancel(res, p); });
+             [r](const auto&, auto& res, const RouteArgs& p) { r->Cancel(res, p); });
 }
 
 }  // namespace steward::server

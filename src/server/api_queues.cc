@@ -6,7 +6,7 @@ namespace steward::server {
 
 namespace {
 
-void SetPaused(const ApiContext& ctx, const PathParams& p, bool paused, httplib::Response& res) {
+void SetPaused(const ApiContext& ctx, const RouteArgs& p, bool paused, httplib::Response& res) {
   const std::string& name = p.at("name");
   // Queue names follow the job field rules; reuse the one validator.
   NewJob probe;
@@ -21,7 +21,7 @@ void SetPaused(const ApiContext& ctx, const PathParams& p, bool paused, httplib:
 
 void RegisterQueueRoutes(RouteTable& routes, ApiContext ctx) {
   if (!ctx.clock) ctx.clock = &SystemClock();
-  routes.Add("GET", "/api/v1/queues", [ctx](const auto&, auto& res, const PathParams&) {
+  routes.Add("GET", "/api/v1/queues", [ctx](const auto&, auto& res, const RouteArgs&) {
     auto stats = ctx.store->QueueStatsAll(ctx.clock->Now());
     if (!stats.ok()) return WriteError(res, stats.status());
     nlohmann::json out = nlohmann::json::array();
@@ -29,9 +29,9 @@ void RegisterQueueRoutes(RouteTable& routes, ApiContext ctx) {
     WriteJson(res, 200, {{"queues", std::move(out)}});
   });
   routes.Add("POST", "/api/v1/queues/{name}/pause",
-             [ctx](const auto&, auto& res, const PathParams& p) { SetPaused(ctx, p, true, res); });
+             [ctx](const auto&, auto& res, const RouteArgs& p) { SetPaused(ctx, p, true, res); });
   routes.Add("POST", "/api/v1/queues/{name}/resume",
-             [ctx](const auto&, auto& res, const PathParams& p) { SetPaused(ctx, p, false, res); });
+             [ctx](const auto&, auto& res, const RouteArgs& p) { SetPaused(ctx, p, false, res); });
 }
 
 }  // namespace steward::server

@@ -92,7 +92,7 @@ nlohmann::json CheckToJson(const Check& c) {
 
 void RegisterScheduleRoutes(RouteTable& routes, ApiContext ctx) {
   if (!ctx.clock) ctx.clock = &SystemClock();
-  routes.Add("GET", "/api/v1/schedules", [ctx](const auto&, auto& res, const PathParams&) {
+  routes.Add("GET", "/api/v1/schedules", [ctx](const auto&, auto& res, const RouteArgs&) {
     auto all = ctx.store->ScheduleList();
     if (!all.ok()) return WriteError(res, all.status());
     nlohmann::json out = nlohmann::json::array();
@@ -100,31 +100,31 @@ void RegisterScheduleRoutes(RouteTable& routes, ApiContext ctx) {
     WriteJson(res, 200, {{"schedules", std::move(out)}});
   });
   routes.Add("GET", "/api/v1/schedules/{name}",
-             [ctx](const auto&, auto& res, const PathParams& p) {
+             [ctx](const auto&, auto& res, const RouteArgs& p) {
                WriteSchedule(ctx, p.at("name"), res);
              });
   routes.Add("POST", "/api/v1/schedules/{name}/trigger",
-             [ctx](const auto&, auto& res, const PathParams& p) {
+             [ctx](const auto&, auto& res, const RouteArgs& p) {
                auto id = ctx.store->ScheduleTrigger(p.at("name"), ctx.clock->Now());
                if (!id.ok()) return WriteError(res, id.status());
                WriteJson(res, 201, {{"schedule", p.at("name")}, {"job_id", *id}});
              });
   for (bool paused : {true, false}) {
     routes.Add("POST", std::string("/api/v1/schedules/{name}/") + (paused ? "pause" : "resume"),
-               [ctx, paused](const auto&, auto& res, const PathParams& p) {
+               [ctx, paused](const auto&, auto& res, const RouteArgs& p) {
                  Status st = ctx.store->ScheduleSetPaused(p.at("name"), paused, ctx.clock->Now());
                  if (!st.ok()) return WriteError(res, st);
                  WriteSchedule(ctx, p.at("name"), res);
                });
   }
-  routes.Add("GET", "/api/v1/checks", [ctx](const auto&, auto& res, const PathParams&) {
+  routes.Add("GET", "/api/v1/checks", [ctx](const auto&, auto& res, const RouteArgs&) {
     auto all = ctx.store->CheckList();
     if (!all.ok()) return WriteError(res, all.status());
     nlohmann::json out = nlohmann::json::array();
     for (const auto& c : *all) out.push_back(CheckToJson(c));
     WriteJson(res, 200, {{"checks", std::move(out)}});
   });
-  routes.Add("GET", "/api/v1/checks/{name}", [ctx](const auto&, auto& res, const PathParams& p) {
+  routes.Add("GET", "/api/v1/checks/{name}", [ctx](const auto&, auto& res, const RouteArgs& p) {
     auto c = ctx.store->CheckGet(p.at("name"));
     if (!c.ok()) return WriteError(res, c.status());
     WriteJson(res, 200, CheckToJson(*c));
@@ -135,19 +135,19 @@ void RegisterScheduleRoutes(RouteTable& routes, ApiContext ctx) {
   // a crontab line carries no token (docs/operations.md). /start and /fail
   // are registered before /{exit_status} so they match first.
   for (const char* method : {"GET", "POST"}) {
-    routes.AddPublic(method, "/ping/{name}", [ctx](const auto& req, auto& res, const PathParams& p) {
+    routes.AddPublic(method, "/ping/{name}", [ctx](const auto& req, auto& res, const RouteArgs& p) {
       Ping(ctx, req, res, p.at("name"), PingKind::kSuccess, std::nullopt);
     });
     routes.AddPublic(method, "/ping/{name}/start",
-               [ctx](const auto& req, auto& res, const PathParams& p) {
+               [ctx](const auto& req, auto& res, const RouteArgs& p) {
                  Ping(ctx, req, res, p.at("name"), PingKind::kStart, std::nullopt);
                });
     routes.AddPublic(method, "/ping/{name}/fail",
-               [ctx](const auto& req, auto& res, const PathParams& p) {
+               [ctx](const auto& req, auto& res, const RouteArgs& p) {
                  Ping(ctx, req, res, p.at("name"), PingKind::kFail, std::nullopt);
                });
     routes.AddPublic(method, "/ping/{name}/{exit_status}",
-               [ctx](const auto& req, auto& res, const PathParams& p) {
+               [ctx](const auto& req, auto& res, const RouteArgs& p) {
                  const std::string& text = p.at("exit_status");
                  int code = -1;
                  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), code);

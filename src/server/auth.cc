@@ -7,7 +7,9 @@
 
 #include <httplib.h>
 
+#include "server/login_limiter.h"
 #include "server/route_table.h"
+#include "server/session.h"
 
 namespace steward::server {
 
@@ -144,48 +146,155 @@ bool IsLoopbackHost(std::string_view host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-Authenticator::Authenticator(std::vector<ApiToken> tokens, bool loopback)
-    : tokens_(std::move(tokens)), loopback_(loopback) {}
+Authenticator::Authenticator(std::vector<ApiToken> tokens, bool loopback,
+                             std::shared_ptr<SessionSigner> sessions)
+    : tokens_(std::move(tokens)),
+      loopback_(loopback),
+      sessions_(std::move(sessions)),
+      limiter_(std::make_unique<LoginLimiter>()) {}
 
-std::optional<Role> Authenticator::RoleOf(std::string_view token) const {
+Authenticator::~Authenticator() = default;
+
+const ApiToken* Authenticator::Find(std::string_view token) const {
   const TokenDigest presented = Sha256(token);
-  std::optional<Role> role;
+  const ApiToken* found = nullptr;
   // No early exit: the time taken does not depend on which entry matched.
   for (const auto& t : tokens_) {
-    if (DigestEquals(presented, t.sha256) && !role) role = t.role;
+    if (DigestEquals(presented, t.sha256) && !found) found = &t;
   }
-  return role;
+  return found;
 }
 
-bool Authenticator::Check(const httplib::Request& req, httplib::Response& res) const {
-  const bool mutation = !(req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS");
+std::optional<Role> Authenticator::RoleOf(std::string_view token) const {
+  const ApiToken* t = Find(token);
+  return t ? std::optional<Role>(t->role) : std::nullopt;
+}
+
+bool IsCrossSiteBrowserRequest(const httplib::Request& req) {
+  if (req.has_header("Sec-Fetch-Site")) return req.get_header_value("Sec-Fetch-Site") != "same-origin";
+  if (!req.has_header("Origin")) return false;
+  std::string origin = req.get_header_value("Origin");
+  size_t scheme = origin.find("://");
+  std::string_view authority =
+      scheme == std::string::npos ? std::string_view() : std::string_view(origin).substr(scheme + 3);
+  return authority.empty() || authority != req.get_header_value("Host");
+}
+
+namespace {
+
+bool IsMutation(const httplib::Request& req) {
+  return !(req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS");
+}
+
+// "127.0.0.1:8080" -> "127.0.0.1", "[::1]:8080" -> "[::1]".
+std::string_view HostName(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    return close == std::string_view::npos ? host : host.substr(0, close + 1);
+  }
+  size_t colon = host.rfind(':');
+  return colon == std::string_view::npos ? host : host.substr(0, colon);
+}
+
+void WriteCsrfRefusal(httplib::Response& res) {
+  WriteError(res, 403, StatusCode::kPermissionDenied, "missing or wrong CSRF token");
+}
+
+bool CsrfMatches(SessionSigner& sessions, const httplib::Request& req, std::string_view basis) {
+  auto expected = sessions.CsrfToken(basis);
+  const std::string presented = req.get_header_value("X-CSRF-Token");
+  return expected.ok() && presented.size() == expected->size() &&
+         CRYPTO_memcmp(presented.data(), expected->data(), presented.size()) == 0;
+}
+
+}  // namespace
+
+std::optional<Caller> Authenticator::CheckOpen(const httplib::Request& req,
+                                               httplib::Response& res, bool mutation) const {
+  // DNS rebinding: a page served from evil.example, whose name then
+  // resolves to 127.0.0.1, is same-origin with "us" as far as the browser
+  // knows, but its requests still say Host: evil.example.
+  std::string_view host = HostName(req.get_header_value("Host"));
+  if (!host.empty() && !IsLoopbackHost(host)) {
+    WriteError(res, 403, std::string_view("permission_denied"),
+               "this listener has no API token and only answers loopback host names "
+               "(localhost, 127.0.0.1, [::1]); configure a token to serve other names");
+    return std::nullopt;
+  }
+  if (mutation && IsCrossSiteBrowserRequest(req) &&
+      !(sessions_ && CsrfMatches(*sessions_, req, "local"))) {
+    WriteCsrfRefusal(res);
+    return std::nullopt;
+  }
+  return Caller{"local", Role::kAdmin, true, ""};
+}
+
+std::optional<Caller> Authenticator::CheckSession(const httplib::Request& req,
+                                                  httplib::Response& res,
+                                                  const std::string& cookie, bool mutation) const {
+  auto session = sessions_->Verify(cookie, tokens_);
+  if (!session.ok()) {
+    // The key lives in the database; without it no cookie can be checked.
+    WriteError(res, 503, StatusCode::kUnavailable,
+               "cannot check the session: " + session.status().message());
+    return std::nullopt;
+  }
+  if (!*session) {
+    res.set_header("WWW-Authenticate", "Bearer realm=\"steward\"");
+    WriteError(res, 401, std::string_view("unauthenticated"),
+               "session expired or revoked: log in again");
+    return std::nullopt;
+  }
+  // A cookie rides along on any request the browser makes, including one a
+  // hostile page triggers: only our own page knows the CSRF token.
+  if (mutation && !CsrfMatches(*sessions_, req, cookie)) {
+    WriteCsrfRefusal(res);
+    return std::nullopt;
+  }
+  const ApiToken& t = *(*session)->token;
+  return Caller{t.name, t.role, false, cookie};
+}
+
+std::optional<Caller> Authenticator::Check(const httplib::Request& req,
+                                           httplib::Response& res) const {
+  const bool mutation = IsMutation(req);
   if (tokens_.empty()) {
-    if (loopback_) return true;
+    if (loopback_) return CheckOpen(req, res, mutation);
     // Reads too: job payloads may hold personal data.
     WriteError(res, 403, std::string_view("permission_denied"), kClosedWithoutTokens);
-    return false;
+    return std::nullopt;
   }
   std::string header = req.get_header_value("Authorization");
-  std::string_view value = Trim(header);
-  constexpr std::string_view kBearer = "Bearer ";
-  std::optional<Role> role;
-  if (value.size() > kBearer.size() &&
-      (value.substr(0, kBearer.size()) == kBearer || value.substr(0, kBearer.size()) == "bearer ")) {
-    role = RoleOf(Trim(value.substr(kBearer.size())));
+  std::string cookie =
+      sessions_ ? CookieValue(req.get_header_value("Cookie"), kSessionCookieName) : std::string();
+  std::optional<Caller> caller;
+  if (header.empty() && !cookie.empty()) {
+    caller = CheckSession(req, res, cookie, mutation);
+    if (!caller) return std::nullopt;
+  } else {
+    std::string_view value = Trim(header);
+    constexpr std::string_view kBearer = "Bearer ";
+    const ApiToken* token = nullptr;
+    if (value.size() > kBearer.size() && (value.substr(0, kBearer.size()) == kBearer ||
+                                          value.substr(0, kBearer.size()) == "bearer ")) {
+      token = Find(Trim(value.substr(kBearer.size())));
+    }
+    if (!token) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"steward\"");
+      WriteError(
+          res, 401, std::string_view("unauthenticated"),
+          header.empty() ? "missing Authorization: Bearer <token> header" : "invalid API token");
+      return std::nullopt;
+    }
+    caller = Caller{token->name, token->role, false, ""};
   }
-  if (!role) {
-    res.set_header("WWW-Authenticate", "Bearer realm=\"steward\"");
-    WriteError(
-        res, 401, std::string_view("unauthenticated"),
-        header.empty() ? "missing Authorization: Bearer <token> header" : "invalid API token");
-    return false;
-  }
-  if (mutation && *role != Role::kAdmin) {
+  if (mutation && caller->role != Role::kAdmin) {
     WriteError(res, 403, std::string_view("permission_denied"),
-               "this token is read-only; " + req.method + " " + req.path + " needs an admin token");
-    return false;
+               std::string(caller->session.empty() ? "this token" : "this session") +
+                   " is read-only; " + req.method + " " + req.path + " needs an admin token");
+    return std::nullopt;
   }
-  return true;
+  return caller;
 }
 
 }  // namespace steward::server

@@ -40,6 +40,8 @@ RouteTable BuildRoutes(ApiContext ctx, HealthRegistry* health, MetricsObserver* 
   RegisterJobRoutes(routes, ctx);
   RegisterQueueRoutes(routes, ctx);
   RegisterScheduleRoutes(routes, ctx);  // schedules, checks, /ping (api_schedules.cc)
+  RegisterSessionRoutes(routes);
+  RegisterUiRoutes(routes);
   for (const auto& add : extra) add(routes);
   return routes;
 }
@@ -54,16 +56,15 @@ Status HttpServer::Start() {
   STEWARD_ASSIGN_OR_RETURN(auto hp, ParseListenAddress(options_.listen));
   auto& [host, port] = hp;
   if (options_.tokens) {
-    auto auth = std::make_shared<const Authenticator>(*options_.tokens, IsLoopbackHost(host));
+    auto auth = std::make_shared<const Authenticator>(*options_.tokens, IsLoopbackHost(host),
+                                                      options_.sessions);
     if (!auth->has_tokens() && !IsLoopbackHost(host)) {
       log::Warn(
           "no API token configured on a non-loopback listener: every API route is refused "
           "(403) until one is; probes and check pings stay open",
           {{"listen", options_.listen}});
     }
-    routes_.SetAuthPolicy([auth](const httplib::Request& req, httplib::Response& res) {
-      return auth->Check(req, res);
-    });
+    routes_.SetAuthenticator(std::move(auth));
   }
 
   GateOptions go;

@@ -30,6 +30,7 @@
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/route_table.h"
+#include "server/session.h"
 #include "steward/status.h"
 
 namespace steward::server {
@@ -61,6 +62,9 @@ struct HttpServerOptions {
   // of Authenticator (see auth.h): with no tokens, the API is open on a
   // loopback address and refuses every non-public route on any other.
   std::optional<std::vector<ApiToken>> tokens;
+  // Dashboard sessions (session.h) for the policy above; null: bearer
+  // tokens only, POST /api/v1/session answers 404.
+  std::shared_ptr<SessionSigner> sessions;
 };
 
 // Splits "HOST:PORT"; kInvalidArgument naming the value otherwise.

@@ -17,18 +17,18 @@ void WriteProbe(httplib::Response& res, const ProbeResult& r) {
 // names); serve it without auth on [server] health_listen instead.
 void RegisterProbeRoutes(RouteTable& routes, HealthRegistry* health, MetricsObserver* metrics) {
   if (health) {
-    routes.AddPublic("GET", "/livez", [health](const auto&, auto& res, const PathParams&) {
+    routes.AddPublic("GET", "/livez", [health](const auto&, auto& res, const RouteArgs&) {
       WriteProbe(res, health->Live());
     });
-    routes.AddPublic("GET", "/readyz", [health](const auto&, auto& res, const PathParams&) {
+    routes.AddPublic("GET", "/readyz", [health](const auto&, auto& res, const RouteArgs&) {
       WriteProbe(res, health->Ready());
     });
-    routes.AddPublic("GET", "/startupz", [health](const auto&, auto& res, const PathParams&) {
+    routes.AddPublic("GET", "/startupz", [health](const auto&, auto& res, const RouteArgs&) {
       WriteProbe(res, health->Startup());
     });
   }
   if (metrics) {
-    routes.Add("GET", "/metrics", [metrics](const auto&, auto& res, const PathParams&) {
+    routes.Add("GET", "/metrics", [metrics](const auto&, auto& res, const RouteArgs&) {
       res.set_header("Cache-Control", "no-store");
       res.set_content(metrics->RenderForScrape(), MetricsObserver::kContentType);
     });

@@ -27,7 +27,7 @@ void RouteTable::Add(std::string method, std::string path, RouteHandler handler,
     size_t close = path.find('}', open);
     if (close == std::string::npos) throw std::logic_error("unbalanced '{' in route " + path);
     r.param_names.push_back(path.substr(open + 1, close - open - 1));
-    re += "([^/]+)";
+    re += options.rest && close + 1 == path.size() ? "(.*)" : "([^/]+)";
     pos = close + 1;
   }
   re += "$";
@@ -47,6 +47,18 @@ std::vector<RouteInfo> RouteTable::List() const {
 }
 
 void RouteTable::Dispatch(const httplib::Request& req, httplib::Response& res) const {
+  DispatchRoute(req, res);
+  // JSON is never to be sniffed into HTML, framed, or cached by a shared
+  // browser; the dashboard's own files set their (looser) CSP themselves.
+  if (!res.has_header("Content-Security-Policy")) {
+    res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  }
+  if (!res.has_header("X-Content-Type-Options")) res.set_header("X-Content-Type-Options", "nosniff");
+  if (!res.has_header("Referrer-Policy")) res.set_header("Referrer-Policy", "no-referrer");
+  if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
+}
+
+void RouteTable::DispatchRoute(const httplib::Request& req, httplib::Response& res) const {
   // HEAD is answered like GET (httplib drops the body).
   std::string method = req.method == "HEAD" ? "GET" : req.method;
   std::string allow;
@@ -61,10 +73,21 @@ void RouteTable::Dispatch(const httplib::Request& req, httplib::Response& res) c
     }
     // Authentication comes after matching, so an unknown path is still a
     // 404 and a wrong method still a 405 (neither reveals anything).
-    if (auth_ && !r.info.is_public && !auth_(req, res)) return;
-    PathParams params;
-    for (size_t i = 0; i < r.param_names.size(); ++i) params[r.param_names[i]] = m[i + 1].str();
-    r.handler(req, res, params);
+    RouteArgs args;
+    args.auth = auth_.get();
+    if (!r.info.is_public) {
+      if (auth_) {
+        auto caller = auth_->Check(req, res);
+        if (!caller) return;
+        args.caller = std::move(*caller);
+      } else {
+        args.caller = Caller{"local", Role::kAdmin, true, ""};
+      }
+    }
+    for (size_t i = 0; i < r.param_names.size(); ++i) {
+      args.params[r.param_names[i]] = m[i + 1].str();
+    }
+    r.handler(req, res, args);
     return;
   }
   if (!allow.empty()) {

@@ -8,11 +8,14 @@
 //
 // Dispatch: exact method + path match; a known path with another method
 // answers 405 with an Allow header; anything else 404. Every error body is
-// JSON: {"error":{"code":"not_found","message":"..."}}.
+// JSON: {"error":{"code":"not_found","message":"..."}}. Every response gets
+// the API's security headers (nosniff, no referrer, a CSP that allows
+// nothing) unless its handler set its own (the dashboard's files).
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -21,13 +24,26 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "server/auth.h"
 #include "steward/status.h"
 
 namespace steward::server {
 
-using PathParams = std::map<std::string, std::string>;
+// What a handler knows about its request beyond httplib's Request: the
+// path's captured segments and who is calling (auth.h).
+struct RouteArgs {
+  std::map<std::string, std::string> params;
+  // Public routes: nobody (name ""), even if credentials were sent. Routes
+  // behind the policy: the token or session; "local" (admin) when the
+  // listener is open or the table has no policy (in-process tests).
+  Caller caller;
+  // The table's authenticator (sessions, login): null without a policy.
+  const Authenticator* auth = nullptr;
+
+  const std::string& at(const std::string& name) const { return params.at(name); }
+};
 using RouteHandler =
-    std::function<void(const httplib::Request&, httplib::Response&, const PathParams&)>;
+    std::function<void(const httplib::Request&, httplib::Response&, const RouteArgs&)>;
 
 struct RouteInfo {
   std::string method;  // "GET", "POST", ...
@@ -39,11 +55,10 @@ struct RouteInfo {
 
 struct RouteOptions {
   bool is_public = false;
+  // The last {param} captures the rest of the path, slashes included and
+  // possibly empty ("/ui/{path}" matches /ui/ and /ui/jobs/42).
+  bool rest = false;
 };
-
-// Runs before every non-public route's handler. Returns true to let the
-// request through; false after writing the refusal (401/403) to `res`.
-using AuthPolicy = std::function<bool(const httplib::Request&, httplib::Response&)>;
 
 class RouteTable {
  public:
@@ -58,8 +73,8 @@ class RouteTable {
   }
   std::vector<RouteInfo> List() const;
   // Installs the policy for non-public routes (HttpServer does this when
-  // tokens are configured or the listener is not loopback). Unset: open.
-  void SetAuthPolicy(AuthPolicy policy) { auth_ = std::move(policy); }
+  // given tokens, even none). Unset: open, every caller is "local".
+  void SetAuthenticator(std::shared_ptr<const Authenticator> auth) { auth_ = std::move(auth); }
   // A table with only the routes whose path is in `paths` (the separate
   // health/metrics listener), sharing the handlers; no auth policy.
   RouteTable Subset(const std::vector<std::string>& paths) const;
@@ -67,6 +82,8 @@ class RouteTable {
   void Dispatch(const httplib::Request& req, httplib::Response& res) const;
 
  private:
+  void DispatchRoute(const httplib::Request& req, httplib::Response& res) const;
+
   struct Route {
     RouteInfo info;
     std::regex pattern;
@@ -74,7 +91,7 @@ class RouteTable {
     RouteHandler handler;
   };
   std::vector<Route> routes_;
-  AuthPolicy auth_;
+  std::shared_ptr<const Authenticator> auth_;
 };
 
 // --- response helpers shared by every area ----------------------------------
