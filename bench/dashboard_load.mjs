@@ -12,7 +12,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from '../web/tools/chromium.mjs';
 
@@ -21,7 +21,7 @@ const arg = (name, def) => {
   const i = process.argv.indexOf('--' + name);
   return i > 0 ? process.argv[i + 1] : def;
 };
-const BINARY = arg('binary', process.env.STEWARD_BINARY || join(ROOT, 'build', 'src', 'steward'));
+const BINARY = resolve(arg('binary', process.env.STEWARD_BINARY || join(ROOT, 'build', 'src', 'steward')));
 const JOBS = Number(arg('jobs', 1000000));
 const RUNS = Number(arg('runs', 5));
 const TOKEN = 'bench-dashboard-admin-token-1';

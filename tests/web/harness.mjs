@@ -94,6 +94,7 @@ export async function startSteward({ binary, dir, db, config }) {
   });
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; });
+  child.on('error', (e) => { exited = { error: e.message }; });
   const port = await eventually(() => {
     if (exited) throw new Error(`steward serve exited ${JSON.stringify(exited)}:\n${readFileSync(log, 'utf8')}`);
     for (const line of readFileSync(log, 'utf8').split('\n')) {
