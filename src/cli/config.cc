@@ -208,7 +208,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   if (Status st = cli::CheckKeys(root, "",
                                  {"database", "listen", "log_level", "log_format", "worker",
                                   "queues", "kinds", "schedules", "checks", "alerts", "notify",
-                                  "server"});
+                                  "server", "dashboard"});
       !st.ok()) {
     return InvalidArgument(std::string(origin) + ": " + st.message());
   }

@@ -164,6 +164,19 @@ Result<AlertsConfig> ParseAlertsConfig(const Config& config, const std::map<std:
   if (!c.dashboard_url.empty() && !ValidHttpUrl(c.dashboard_url)) {
     return KeyError("alerts.dashboard_url", "expected an http:// or https:// URL");
   }
+  // [dashboard] url is the newer home of the same setting; the old key
+  // keeps working, and both must agree when both are set.
+  if (auto url = root["dashboard"]["url"].value<std::string>()) {
+    std::string base = *url;
+    while (base.ends_with('/')) base.pop_back();
+    std::string old = c.dashboard_url;
+    while (old.ends_with('/')) old.pop_back();
+    if (!old.empty() && old != base) {
+      return KeyError("alerts.dashboard_url",
+                      "differs from dashboard.url; set only dashboard.url");
+    }
+    if (ValidHttpUrl(base)) c.dashboard_url = base;
+  }
   const toml::table* rules = alerts ? (*alerts)["rules"].as_table() : nullptr;
   Reader r(rules, "alerts.rules.", env);
   STEWARD_RETURN_IF_ERROR(r.Keys({"job_discarded", "kind_failing", "kind_failure_ratio",

@@ -171,6 +171,22 @@ Status ServeHooks::AfterWorker(const Config& config, Worker& worker) {
   if (!sc.ok()) return sc.status();
   ho.threads = sc->threads;
   ho.tokens = sc->tokens;  // set even when empty: non-loopback then refuses the API
+  // --- dashboard: sessions, links, payload hiding ---
+  {
+    ctx.dashboard.url = sc->dashboard.url;
+    ctx.dashboard.hide_payloads_from_read_only = sc->dashboard.hide_payloads_from_read_only;
+    STEWARD_ASSIGN_OR_RETURN(AlertsConfig ac, ParseAlertsConfig(config));
+    ctx.dashboard.queue_lag_threshold = ac.rules.queue_lag_threshold;
+    if (ctx.dashboard.url.empty()) ctx.dashboard.url = ac.dashboard_url;
+    server::SessionOptions so;
+    so.ttl = sc->dashboard.session_ttl;
+    // The listener speaks plain HTTP; TLS ends in front of it, which the
+    // configured public URL tells.
+    so.secure = ctx.dashboard.url.starts_with("https://");
+    so.clock = config.worker.clock;
+    ho.sessions = std::make_shared<server::SessionSigner>(ctx.store, so);
+  }
+  // --- end dashboard ---
   auto routes = server::BuildRoutes(ctx, s.health.get(), s.metrics.get(), s.extra_routes);
   // Copied before the API server takes the table (and installs its policy).
   auto health_routes = routes.Subset({"/livez", "/readyz", "/startupz", "/metrics"});

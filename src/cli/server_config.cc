@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include "cli/config_keys.h"
+#include "core/duration.h"
 
 namespace steward::cli {
 
@@ -59,6 +60,35 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text,
         tok.sha256 = *d;
         out.tokens.push_back(std::move(tok));
       }
+    }
+  }
+  if (const toml::node* dn = root.get("dashboard")) {
+    const toml::table* d = dn->as_table();
+    if (!d) return InvalidArgument("dashboard: expected a table");
+    STEWARD_RETURN_IF_ERROR(
+        CheckKeys(*d, "dashboard", {"url", "session_ttl", "hide_payloads_from_read_only"}));
+    if (const toml::node* n = d->get("url")) {
+      auto v = n->value<std::string>();
+      if (!v || !(v->starts_with("https://") || v->starts_with("http://")) || v->size() < 9) {
+        return InvalidArgument("dashboard.url: expected an http:// or https:// URL");
+      }
+      out.dashboard.url = *v;
+      while (out.dashboard.url.ends_with('/')) out.dashboard.url.pop_back();
+    }
+    if (const toml::node* n = d->get("session_ttl")) {
+      auto v = n->value<std::string>();
+      if (!v) return InvalidArgument("dashboard.session_ttl: expected a duration string (\"30d\")");
+      auto ttl = ParseDuration(*v);
+      if (!ttl.ok()) return InvalidArgument("dashboard.session_ttl: " + ttl.status().message());
+      if (*ttl < std::chrono::minutes(5) || *ttl > std::chrono::hours(24 * 365)) {
+        return InvalidArgument("dashboard.session_ttl: expected 5m..365d");
+      }
+      out.dashboard.session_ttl = *ttl;
+    }
+    if (const toml::node* n = d->get("hide_payloads_from_read_only")) {
+      auto v = n->value<bool>();
+      if (!v) return InvalidArgument("dashboard.hide_payloads_from_read_only: expected true or false");
+      out.dashboard.hide_payloads_from_read_only = *v;
     }
   }
   auto env_tokens = server::TokensFromEnvironment(env);

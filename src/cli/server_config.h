@@ -10,6 +10,14 @@
 //   ]
 //
 // Tokens from STEWARD_ADMIN_TOKEN / STEWARD_API_TOKENS are added to these.
+//
+// And the [dashboard] section (docs/configuration.md, docs/dashboard.md):
+//
+//   [dashboard]
+//   url = "https://steward.example.com"   # public URL: links in notifications,
+//                                         # Secure cookies when https, ping URLs
+//   session_ttl = "30d"                   # how long a login lasts (5m..365d)
+//   hide_payloads_from_read_only = false  # read-only role sees no job payloads
 #pragma once
 
 #include <map>
@@ -18,14 +26,22 @@
 #include <vector>
 
 #include "server/auth.h"
+#include "steward/clock.h"
 #include "steward/status.h"
 
 namespace steward::cli {
+
+struct DashboardConfig {
+  std::string url;  // no trailing slash; "" if not set
+  Micros session_ttl = std::chrono::hours(24 * 30);
+  bool hide_payloads_from_read_only = false;
+};
 
 struct ServerConfig {
   std::string health_listen;  // "" = no separate listener
   int threads = 16;
   std::vector<server::ApiToken> tokens;
+  DashboardConfig dashboard;
 };
 
 // Parses [server] from the whole config text and merges the environment's

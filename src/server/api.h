@@ -56,7 +56,7 @@ void RegisterOverviewRoutes(RouteTable& routes, ApiContext ctx);
 void RegisterFailureRoutes(RouteTable& routes, ApiContext ctx);
 // GET /api/v1/alerts[/{id}], POST /api/v1/alerts/{id}/ack (api_alerts.cc).
 void RegisterAlertRoutes(RouteTable& routes, ApiContext ctx);
-// GET /api/v1/nodes, GET /api/v1/audit, GET /api/v1/queues/{name} (api_nodes.cc).
+// GET /api/v1/nodes, GET /api/v1/audit (api_nodes.cc).
 void RegisterNodeRoutes(RouteTable& routes, ApiContext ctx);
 // GET /livez, /readyz, /startupz (when health is set) and /metrics (when
 // metrics is set).

@@ -1,9 +1,13 @@
 // /api/v1/jobs: enqueue (one or a batch, idempotent), list, show, retry, cancel.
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <span>
 
+#include "core/failure_group.h"
 #include "server/api.h"
+#include "server/audit.h"
 #include "server/api_json.h"
 #include "server/group_commit.h"
 #include "store/job_run_again.h"
@@ -14,6 +18,7 @@ namespace {
 
 constexpr int kDefaultListLimit = 50;
 constexpr int kMaxListLimit = 1000;
+constexpr int kMaxSearchLimit = 500;  // JobSearchParams::limit
 constexpr size_t kMaxIdempotencyKey = 255;
 
 Result<int64_t> ParsePositiveInt(std::string_view text, std::string_view what) {
@@ -24,6 +29,28 @@ Result<int64_t> ParsePositiveInt(std::string_view text, std::string_view what) {
                            std::string(text) + "\"");
   }
   return v;
+}
+
+// "account_id=42" or "customer.id=7" -> (path, value); the path's segments
+// are [A-Za-z0-9_]+ (JobSearchParams), so nothing reaches SQL unchecked.
+Result<std::pair<std::string, std::string>> ParsePayloadFilter(std::string_view text) {
+  size_t eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    return InvalidArgument("payload: expected path=value, e.g. account_id=42");
+  }
+  std::string path(text.substr(0, eq));
+  if (path.starts_with("payload.")) path = path.substr(8);  // "payload.account_id=42"
+  bool segment_start = true;
+  for (char c : path) {
+    bool word = std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    if (!(word || (c == '.' && !segment_start))) {
+      return InvalidArgument("payload: path \"" + path +
+                             "\" must be field names ([A-Za-z0-9_]) joined by dots");
+    }
+    segment_start = c == '.';
+  }
+  if (path.empty() || segment_start) return InvalidArgument("payload: empty field name in \"" + path + "\"");
+  return std::make_pair(path, std::string(text.substr(eq + 1)));
 }
 
 // Handlers share the context by value; the Store and cache are shared_ptrs.
@@ -39,15 +66,23 @@ class JobRoutes {
   }
 
   void Enqueue(const httplib::Request& req, httplib::Response& res, bool batch);
-  void List(const httplib::Request& req, httplib::Response& res);
-  void Show(httplib::Response& res, const RouteArgs& p);
-  void Retry(const httplib::Request& req, httplib::Response& res, const RouteArgs& p);
-  void Cancel(httplib::Response& res, const RouteArgs& p);
+  void List(const httplib::Request& req, httplib::Response& res, const Caller& caller);
+  void Show(httplib::Response& res, const RouteArgs& a);
+  void Retry(const httplib::Request& req, httplib::Response& res, const RouteArgs& a);
+  void Cancel(httplib::Response& res, const RouteArgs& a);
 
  private:
+  // [dashboard] hide_payloads_from_read_only applies to this caller.
+  bool HidePayload(const Caller& caller) const {
+    return ctx_.dashboard.hide_payloads_from_read_only && caller.role == Role::kReadOnly;
+  }
+  static void HidePayloadIn(nlohmann::json& job) {
+    job.erase("payload");
+    job["payload_hidden"] = true;
+  }
   // Inserts and writes the response (success or error).
   void Insert(std::vector<NewJob>& jobs, bool batch, httplib::Response& res);
-  void WriteJob(httplib::Response& res, int64_t id);
+  void WriteJob(httplib::Response& res, int64_t id, const Caller& caller);
 
   ApiContext ctx_;
   std::unique_ptr<GroupCommitter> committer_;
@@ -129,8 +164,8 @@ void JobRoutes::Insert(std::vector<NewJob>& jobs, bool batch, httplib::Response&
   }
 }
 
-void JobRoutes::List(const httplib::Request& req, httplib::Response& res) {
-  JobListParams p;
+void JobRoutes::List(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+  JobSearchParams p;
   p.limit = kDefaultListLimit;
   for (const auto& [name, value] : req.params) {
     if (name == "queue") {
@@ -147,48 +182,92 @@ void JobRoutes::List(const httplib::Request& req, httplib::Response& res) {
                                    "discarded, cancelled)"));
       }
       p.state = *st;
+    } else if (name == "error") {
+      if (!value.empty()) p.error_contains = value;
+    } else if (name == "payload") {
+      if (value.empty()) continue;
+      auto filter = ParsePayloadFilter(value);
+      if (!filter.ok()) return WriteError(res, filter.status());
+      p.payload_path = filter->first;
+      p.payload_value = filter->second;
     } else if (name == "limit") {
       auto l = ParsePositiveInt(value, "limit");
       if (!l.ok()) return WriteError(res, l.status());
       if (*l > kMaxListLimit) {
         return WriteError(res, InvalidArgument("limit: at most " + std::to_string(kMaxListLimit)));
       }
-      p.limit = static_cast<int>(*l);
-    } else if (name == "cursor") {
+      // The search returns at most 500 per page; the cursor covers the rest.
+      p.limit = static_cast<int>(std::min<int64_t>(*l, kMaxSearchLimit));
+    } else if (name == "cursor" || name == "before") {
       if (value.empty()) continue;
-      auto c = ParsePositiveInt(value, "cursor");
+      auto c = ParsePositiveInt(value, name);
       if (!c.ok()) return WriteError(res, c.status());
       p.before_id = *c;
     } else {
       // Strict: a typo such as ?status=failed must not list every job.
       return WriteError(res, InvalidArgument("unknown query parameter \"" + name +
-                                             "\" (queue, state, kind, limit, cursor)"));
+                                             "\" (queue, state, kind, error, payload, limit, "
+                                             "cursor, before)"));
     }
   }
-  auto jobs = ctx_.store->JobList(p);
-  if (!jobs.ok()) return WriteError(res, jobs.status());
+  auto page = ctx_.store->JobSearch(p);
+  if (!page.ok()) return WriteError(res, page.status());
+  const bool hide = HidePayload(caller);
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& j : *jobs) out.push_back(JobToJson(j, false));
-  // A full page may have more behind it; the cursor is the last id seen.
+  for (size_t i = 0; i < page->jobs.size(); ++i) {
+    nlohmann::json j = JobToJson(page->jobs[i], false);
+    j["last_error"] = i < page->last_errors.size() && !page->last_errors[i].empty()
+                          ? nlohmann::json(page->last_errors[i])
+                          : nlohmann::json(nullptr);
+    if (hide) HidePayloadIn(j);
+    out.push_back(std::move(j));
+  }
+  // The search may stop early (scan bound) with a cursor: follow it even
+  // when the page is short.
   nlohmann::json next = nullptr;
-  if (static_cast<int>(jobs->size()) == p.limit && !jobs->empty()) next = jobs->back().id;
+  if (page->next_before_id) next = *page->next_before_id;
   WriteJson(res, 200, {{"jobs", std::move(out)}, {"next_cursor", next}});
 }
 
-void JobRoutes::WriteJob(httplib::Response& res, int64_t id) {
+void JobRoutes::WriteJob(httplib::Response& res, int64_t id, const Caller& caller) {
   auto job = ctx_.store->JobGet(id);
   if (!job.ok()) return WriteError(res, job.status());
-  WriteJson(res, 200, JobToJson(*job, true));
+  nlohmann::json out = JobToJson(*job, true);
+  nlohmann::json attempts = nlohmann::json::array();
+  for (const auto& e : job->errors) {
+    attempts.push_back(
+        {{"attempt", e.attempt},
+         {"at", FormatTimestamp(e.at)},
+         {"message", e.message},
+         {"detail", e.detail},
+         {"worker", e.worker.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.worker)},
+         {"duration_ms", e.duration ? nlohmann::json(std::chrono::duration<double, std::milli>(
+                                                         *e.duration).count())
+                                    : nlohmann::json(nullptr)}});
+  }
+  out["attempts"] = std::move(attempts);
+  // A failing job links to its failure group (the Failures page).
+  out["failure_group"] = nullptr;
+  if ((job->state == JobState::kDiscarded || job->state == JobState::kRetryable) &&
+      !job->errors.empty()) {
+    const auto& last = *std::max_element(
+        job->errors.begin(), job->errors.end(),
+        [](const AttemptError& a, const AttemptError& b) { return a.attempt < b.attempt; });
+    out["failure_group"] = FailureGroupId(job->kind, NormalizeErrorMessage(last.message));
+  }
+  out["audit"] = AuditFor(ctx_, "job", std::to_string(id));
+  if (HidePayload(caller)) HidePayloadIn(out);
+  WriteJson(res, 200, out);
 }
 
-void JobRoutes::Show(httplib::Response& res, const RouteArgs& p) {
-  auto id = ParsePositiveInt(p.at("id"), "job id");
+void JobRoutes::Show(httplib::Response& res, const RouteArgs& a) {
+  auto id = ParsePositiveInt(a.at("id"), "job id");
   if (!id.ok()) return WriteError(res, id.status());
-  WriteJob(res, *id);
+  WriteJob(res, *id, a.caller);
 }
 
-void JobRoutes::Retry(const httplib::Request& req, httplib::Response& res, const RouteArgs& p) {
-  auto id = ParsePositiveInt(p.at("id"), "job id");
+void JobRoutes::Retry(const httplib::Request& req, httplib::Response& res, const RouteArgs& a) {
+  auto id = ParsePositiveInt(a.at("id"), "job id");
   if (!id.ok()) return WriteError(res, id.status());
   bool force = false;
   if (req.has_param("force")) {
@@ -199,19 +278,24 @@ void JobRoutes::Retry(const httplib::Request& req, httplib::Response& res, const
     force = v == "true";
   }
   // One rule for every door (CLI, API, Client): store/job_run_again.h.
-  if (auto was = RunJobAgain(*ctx_.store, *id, ctx_.clock->Now(), force); !was.ok()) {
-    return WriteError(res, was.status());
-  }
+  auto was = RunJobAgain(*ctx_.store, *id, ctx_.clock->Now(), force);
+  if (!was.ok()) return WriteError(res, was.status());
+  RecordAction(ctx_, a.caller, "job.retry", "job", std::to_string(*id),
+               "retried job " + std::to_string(*id) + " (was " + std::string(JobStateName(*was)) + ")");
   // The store notifies its JobsAddedListeners, so the worker runs it at once.
-  WriteJob(res, *id);
+  WriteJob(res, *id, a.caller);
 }
 
-void JobRoutes::Cancel(httplib::Response& res, const RouteArgs& p) {
-  auto id = ParsePositiveInt(p.at("id"), "job id");
+void JobRoutes::Cancel(httplib::Response& res, const RouteArgs& a) {
+  auto id = ParsePositiveInt(a.at("id"), "job id");
   if (!id.ok()) return WriteError(res, id.status());
   auto st = ctx_.store->JobCancel(*id, ctx_.clock->Now());
   if (!st.ok()) return WriteError(res, st.status());
-  WriteJob(res, *id);
+  RecordAction(ctx_, a.caller, "job.cancel", "job", std::to_string(*id),
+               *st == JobState::kCancelled
+                   ? "cancelled job " + std::to_string(*id)
+                   : "asked running job " + std::to_string(*id) + " to stop");
+  WriteJob(res, *id, a.caller);
 }
 
 }  // namespace
@@ -225,9 +309,9 @@ void RegisterJobRoutes(RouteTable& routes, ApiContext ctx) {
     r->Enqueue(req, res, true);
   });
   routes.Add("GET", "/api/v1/jobs",
-             [r](const auto& req, auto& res, const RouteArgs&) { r->List(req, res); });
+             [r](const auto& req, auto& res, const RouteArgs& a) { r->List(req, res, a.caller); });
   routes.Add("GET", "/api/v1/jobs/{id}",
-             [r](const auto&, auto& res, const RouteArgs& p) { r->Show(res, p); });
+             [r](const auto&, auto& res, const RouteArgs& a) { r->Show(res, a); });
   routes.Add("POST", "/api/v1/jobs/{id}/retry",
              [r](const auto& req, auto& res, const RouteArgs& p) { r->Retry(req, res, p); });
   routes.Add("POST", "/api/v1/jobs/{id}/cancel",

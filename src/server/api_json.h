@@ -37,5 +37,8 @@ Result<std::vector<NewJob>> ParseNewJobBatch(const nlohmann::json& j, Timestamp 
 // Response shapes (documented in docs/openapi.json).
 nlohmann::json JobToJson(const Job& job, bool with_errors);
 nlohmann::json QueueStatsToJson(const QueueStats& stats);
+// An alert with "state" and "link" (the dashboard page of what it is
+// about); defined in api_alerts.cc.
+nlohmann::json AlertToJson(const Alert& alert);
 
 }  // namespace steward::server

@@ -5,6 +5,8 @@
 #include <optional>
 
 #include "core/json_limits.h"
+#include "server/audit.h"
+#include "steward/cron.h"
 
 namespace steward::server {
 
@@ -14,10 +16,50 @@ nlohmann::json OptTime(const std::optional<Timestamp>& t) {
   return t ? nlohmann::json(FormatTimestamp(*t)) : nlohmann::json(nullptr);
 }
 
+// The next fire times of a schedule as UTC instants (the page shows them in
+// the schedule's zone and the viewer's): [] for a paused or disabled one.
+nlohmann::json NextFires(const Schedule& s, Timestamp now, int n) {
+  nlohmann::json out = nlohmann::json::array();
+  if (s.paused || !s.spec.enabled) return out;
+  auto cron = CronSchedule::Parse(s.spec.cron, s.spec.time_zone);
+  if (!cron.ok()) return out;
+  Timestamp t = now;
+  for (int i = 0; i < n; ++i) {
+    auto next = cron->Next(t);
+    if (!next) break;
+    out.push_back(FormatTimestamp(*next));
+    t = *next;
+  }
+  return out;
+}
+
+nlohmann::json ScheduleForDashboard(const ApiContext& ctx, const Schedule& s) {
+  nlohmann::json out = ScheduleToJson(s);
+  out["next_fires"] = NextFires(s, ctx.clock->Now(), 5);
+  return out;
+}
+
+nlohmann::json CheckForDashboard(const ApiContext& ctx, const Check& c) {
+  nlohmann::json out = CheckToJson(c);
+  // Absolute when the public URL is known, so the page can offer it to copy.
+  out["ping_url"] = ctx.dashboard.url + "/ping/" + c.spec.name;
+  return out;
+}
+
 void WriteSchedule(const ApiContext& ctx, std::string_view name, httplib::Response& res) {
   auto s = ctx.store->ScheduleGet(name);
   if (!s.ok()) return WriteError(res, s.status());
-  WriteJson(res, 200, ScheduleToJson(*s));
+  nlohmann::json out = ScheduleForDashboard(ctx, *s);
+  out["audit"] = AuditFor(ctx, "schedule", name);
+  WriteJson(res, 200, out);
+}
+
+void WriteCheck(const ApiContext& ctx, std::string_view name, httplib::Response& res) {
+  auto c = ctx.store->CheckGet(name);
+  if (!c.ok()) return WriteError(res, c.status());
+  nlohmann::json out = CheckForDashboard(ctx, *c);
+  out["audit"] = AuditFor(ctx, "check", name);
+  WriteJson(res, 200, out);
 }
 
 void Ping(const ApiContext& ctx, const httplib::Request& req, httplib::Response& res,
@@ -42,6 +84,7 @@ nlohmann::json ScheduleToJson(const Schedule& s) {
       {"name", s.spec.name},
       {"cron", s.spec.cron},
       {"timezone", s.spec.time_zone},
+      {"time_zone", s.spec.time_zone},
       {"kind", s.spec.kind},
       {"queue", s.spec.queue},
       {"payload", payload.is_discarded() ? nlohmann::json::object() : payload},
@@ -96,7 +139,7 @@ void RegisterScheduleRoutes(RouteTable& routes, ApiContext ctx) {
     auto all = ctx.store->ScheduleList();
     if (!all.ok()) return WriteError(res, all.status());
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& s : *all) out.push_back(ScheduleToJson(s));
+    for (const auto& s : *all) out.push_back(ScheduleForDashboard(ctx, s));
     WriteJson(res, 200, {{"schedules", std::move(out)}});
   });
   routes.Add("GET", "/api/v1/schedules/{name}",
@@ -107,27 +150,38 @@ void RegisterScheduleRoutes(RouteTable& routes, ApiContext ctx) {
              [ctx](const auto&, auto& res, const RouteArgs& p) {
                auto id = ctx.store->ScheduleTrigger(p.at("name"), ctx.clock->Now());
                if (!id.ok()) return WriteError(res, id.status());
+               RecordAction(ctx, p.caller, "schedule.trigger", "schedule", p.at("name"),
+                            "ran schedule " + p.at("name") + " now: job " + std::to_string(*id));
                WriteJson(res, 201, {{"schedule", p.at("name")}, {"job_id", *id}});
              });
   for (bool paused : {true, false}) {
-    routes.Add("POST", std::string("/api/v1/schedules/{name}/") + (paused ? "pause" : "resume"),
-               [ctx, paused](const auto&, auto& res, const RouteArgs& p) {
+    const char* verb = paused ? "pause" : "resume";
+    routes.Add("POST", std::string("/api/v1/schedules/{name}/") + verb,
+               [ctx, paused, verb](const auto&, auto& res, const RouteArgs& p) {
                  Status st = ctx.store->ScheduleSetPaused(p.at("name"), paused, ctx.clock->Now());
                  if (!st.ok()) return WriteError(res, st);
+                 RecordAction(ctx, p.caller, std::string("schedule.") + verb, "schedule", p.at("name"),
+                              std::string(paused ? "paused" : "resumed") + " schedule " + p.at("name"));
                  WriteSchedule(ctx, p.at("name"), res);
+               });
+    routes.Add("POST", std::string("/api/v1/checks/{name}/") + verb,
+               [ctx, paused, verb](const auto&, auto& res, const RouteArgs& p) {
+                 Status st = ctx.store->CheckSetPaused(p.at("name"), paused, ctx.clock->Now());
+                 if (!st.ok()) return WriteError(res, st);
+                 RecordAction(ctx, p.caller, std::string("check.") + verb, "check", p.at("name"),
+                              std::string(paused ? "paused" : "resumed") + " check " + p.at("name"));
+                 WriteCheck(ctx, p.at("name"), res);
                });
   }
   routes.Add("GET", "/api/v1/checks", [ctx](const auto&, auto& res, const RouteArgs&) {
     auto all = ctx.store->CheckList();
     if (!all.ok()) return WriteError(res, all.status());
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& c : *all) out.push_back(CheckToJson(c));
+    for (const auto& c : *all) out.push_back(CheckForDashboard(ctx, c));
     WriteJson(res, 200, {{"checks", std::move(out)}});
   });
   routes.Add("GET", "/api/v1/checks/{name}", [ctx](const auto&, auto& res, const RouteArgs& p) {
-    auto c = ctx.store->CheckGet(p.at("name"));
-    if (!c.ok()) return WriteError(res, c.status());
-    WriteJson(res, 200, CheckToJson(*c));
+    WriteCheck(ctx, p.at("name"), res);
   });
 
   // Healthchecks-style pings; a crontab line can use curl with GET, HEAD or

@@ -41,7 +41,11 @@ RouteTable BuildRoutes(ApiContext ctx, HealthRegistry* health, MetricsObserver* 
   RegisterQueueRoutes(routes, ctx);
   RegisterScheduleRoutes(routes, ctx);  // schedules, checks, /ping (api_schedules.cc)
   RegisterSessionRoutes(routes);
-  RegisterUiRoutes(routes);
+  RegisterOverviewRoutes(routes, ctx);
+  RegisterFailureRoutes(routes, ctx);
+  RegisterAlertRoutes(routes, ctx);
+  RegisterNodeRoutes(routes, ctx);
+  RegisterUiRoutes(routes);  // the dashboard (api_ui.cc)
   for (const auto& add : extra) add(routes);
   return routes;
 }
