@@ -104,11 +104,13 @@ export function duration(ms) {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
-  const m = s / 60;
-  if (m < 60) return `${Math.floor(m)} min ${Math.round(s % 60)} s`;
-  const h = m / 60;
-  if (h < 48) return `${Math.floor(h)} h ${Math.round(m % 60)} min`;
-  return `${Math.round(h / 24)} days`;
+  const parts = (big, bigUnit, small, smallUnit) => (small ? `${big} ${bigUnit} ${small} ${smallUnit}` : `${big} ${bigUnit}`);
+  const m = Math.floor(s / 60);
+  if (m < 60) return parts(m, 'min', Math.round(s % 60), 's');
+  const h = Math.floor(m / 60);
+  if (h < 24 || (h < 48 && m % 60)) return parts(h, 'h', m % 60, 'min');
+  const d = Math.floor(h / 24);
+  return parts(d, d === 1 ? 'day' : 'days', h % 24, 'h');
 }
 
 export function seconds(s) {

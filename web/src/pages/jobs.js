@@ -110,7 +110,7 @@ function GroupLink({ job }) {
   const [href, setHref] = useState(null);
   const failing = attemptsOf(job).length > 0 && ['discarded', 'retryable'].includes(job.state);
   useEffect(() => {
-    if (job.failure_group_id) { setHref('/ui/failures/' + seg(job.failure_group_id)); return; }
+    if (job.failure_group) { setHref('/ui/failures/' + seg(job.failure_group)); return; }
     if (!failing) return;
     let live = true;
     get(url('/api/v1/failures', { kind: job.kind, since: '7d' })).then((r) => {
