@@ -248,6 +248,28 @@ describe('dashboard on SQLite', { skip }, () => {
     await context.close();
   });
 
+  it('polls every 5 s while visible and not while the tab is hidden', async () => {
+    const { context, page } = await newPage(browser, serve.base);
+    let polls = 0;
+    page.on('request', (r) => { if (r.url().includes('/api/v1/overview')) polls++; });
+    await login(page, TOKENS.admin, '/ui/');
+    await eventually(() => polls >= 2, { timeoutMs: 15000, what: 'a second GET /api/v1/overview (polling)' });
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    const hiddenAt = polls;
+    // Absence can only be shown over time: longer than one poll interval.
+    await new Promise((r) => setTimeout(r, 6500));
+    assert.equal(polls, hiddenAt, 'no polling while hidden');
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await eventually(() => polls > hiddenAt, { timeoutMs: 2000, what: 'a refresh when shown again' });
+    await context.close();
+  });
+
   it('fits every page at 360 px, passes axe, and writes screenshots', async () => {
     const alerts = (await api.get('/api/v1/alerts?state=all')).alerts || [];
     const pages = [

@@ -16,7 +16,9 @@ export function LoginPage({ query, onDone }) {
       await login(token.trim());
       onDone(query.get('next'));
     } catch (err) {
-      setError(err.status === 401 ? 'That token is not valid.' : err.message);
+      setError(err.status === 401 ? 'That token is not valid.'
+        : err.status === 429 ? 'Too many failed sign-ins from this address; wait a few minutes and try again.'
+          : err.message);
       setBusy(false);
     }
   };
