@@ -58,8 +58,9 @@ Result<AlertUpsertResult> Upsert(AlertTxn& txn, const AlertUpsertParams& p) {
     if (!p.detail.empty()) a.detail = p.detail;
     if (p.job_id) a.job_id = p.job_id;
     // A storm that keeps firing is told again once per repeat_interval,
-    // counted from the last notification (open or reminder).
-    const bool remind = p.now - a.last_notified_at >= p.repeat_interval;
+    // counted from the last notification (open or reminder); not while a
+    // person silenced it (the first firing after the silence ends reminds).
+    const bool remind = p.now - a.last_notified_at >= p.repeat_interval && !Silenced(a, p.now);
     if (remind) {
       a.last_notified_at = p.now;
       event = "repeat";
@@ -109,6 +110,27 @@ Result<std::vector<int64_t>> EnqueueOnce(AlertTxn& txn, const OutboxEnqueueOnceP
                            txn.InsertOutbox(std::nullopt, p.event, rows, p.now));
   STEWARD_RETURN_IF_ERROR(txn.Commit());
   return ids;
+}
+
+bool Silenced(const Alert& a, Timestamp now) {
+  return a.silenced_until && *a.silenced_until > now;
+}
+
+Status Acknowledge(AlertTxn& txn, int64_t id, const std::string& actor,
+                   std::optional<Timestamp> silence_until, Timestamp now) {
+  if (actor.empty()) return InvalidArgument("an acknowledgement needs an actor");
+  STEWARD_ASSIGN_OR_RETURN(std::optional<Alert> found, txn.SelectAlert(id));
+  if (!found) return NotFound("alert " + std::to_string(id) + " does not exist");
+  Alert a = std::move(*found);
+  if (!a.open) {
+    return FailedPrecondition("alert " + std::to_string(id) +
+                              " is resolved; only open alerts can be acknowledged");
+  }
+  a.acked_at = now;
+  a.acked_by = actor;
+  if (silence_until) a.silenced_until = *silence_until;
+  STEWARD_RETURN_IF_ERROR(txn.UpdateAlert(a));
+  return txn.Commit();
 }
 
 }  // namespace steward::alert_ops

@@ -24,11 +24,14 @@ class AlertTxn {
   // The open alert with this fingerprint, locked until the transaction ends
   // (PostgreSQL: FOR UPDATE; SQLite: the transaction excludes other writers).
   virtual Result<std::optional<Alert>> SelectOpenAlert(const std::string& fingerprint) = 0;
+  // The alert with this id (open or resolved), locked the same way.
+  virtual Result<std::optional<Alert>> SelectAlert(int64_t id) = 0;
   // Inserts `a` as an open alert and returns its id. kAlreadyExists when
   // another transaction opened the same fingerprint first (the transaction
   // is then unusable; the caller starts a new one).
   virtual Result<int64_t> InsertAlert(const Alert& a) = 0;
-  // Writes every mutable column of row a.id (counts, texts, times, state).
+  // Writes every mutable column of row a.id (counts, texts, times, state,
+  // acknowledgement and silence).
   virtual Status UpdateAlert(const Alert& a) = 0;
   // Inserts one outbox row per (channel, payload JSON) in order, due at
   // `now`; returns their ids in the same order.
@@ -54,6 +57,11 @@ Result<AlertUpsertResult> Upsert(AlertTxn& txn, const AlertUpsertParams& p);
 Result<int64_t> Enqueue(AlertTxn& txn, const std::string& channel, const std::string& event,
                         const std::string& payload_json, Timestamp now);
 Result<std::vector<int64_t>> EnqueueOnce(AlertTxn& txn, const OutboxEnqueueOnceParams& p);
+// AlertStore::AlertAcknowledge.
+Status Acknowledge(AlertTxn& txn, int64_t id, const std::string& actor,
+                   std::optional<Timestamp> silence_until, Timestamp now);
+// Whether an open alert sends no reminders at `now`.
+bool Silenced(const Alert& a, Timestamp now);
 
 }  // namespace alert_ops
 }  // namespace steward

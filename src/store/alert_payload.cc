@@ -25,6 +25,12 @@ std::string AlertPayloadJson(const Alert& a, const std::string& event) {
   };
   if (a.job_id) j["job_id"] = *a.job_id;
   if (a.resolved_at) j["resolved_at"] = ToMicros(*a.resolved_at);
+  // So a resolve notification can say a person had seen or silenced it.
+  if (a.acked_at) {
+    j["acked_at"] = ToMicros(*a.acked_at);
+    j["acked_by"] = a.acked_by;
+  }
+  if (a.silenced_until) j["silenced_until"] = ToMicros(*a.silenced_until);
   // Senders may meet invalid UTF-8 in error messages; replace, never throw.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -178,18 +178,12 @@ class AlertStore {
   // Newest first; open ones only when `open_only`.
   virtual Result<std::vector<Alert>> AlertList(bool open_only, int limit) = 0;
   // One alert by id (open or resolved); kNotFound if missing.
-  virtual Result<Alert> AlertGet(int64_t id) {
-    (void)id;
-    return Status(StatusCode::kInternal, "not implemented by this store");
-  }
+  virtual Result<Alert> AlertGet(int64_t id) = 0;
   // Records an acknowledgement by `actor` at `now`; with `silence_until`,
   // also silences reminders until then (nullopt leaves silencing as is).
   // kFailedPrecondition for a resolved alert; kNotFound if missing.
   virtual Status AlertAcknowledge(int64_t id, const std::string& actor,
-                                  std::optional<Timestamp> silence_until, Timestamp now) {
-    (void)id; (void)actor; (void)silence_until; (void)now;
-    return Status(StatusCode::kInternal, "not implemented by this store");
-  }
+                                  std::optional<Timestamp> silence_until, Timestamp now) = 0;
 
   // A notification that belongs to no alert (doctor --send-test, digest).
   virtual Result<int64_t> OutboxEnqueue(const std::string& channel, const std::string& event,

@@ -134,44 +134,39 @@ class DashboardStore {
   virtual ~DashboardStore() = default;
 
   // Upserts the node row (by id).
-  virtual Status NodeHeartbeat(const NodeInfo& node) { (void)node; return Unimplemented(); }
+  virtual Status NodeHeartbeat(const NodeInfo& node) = 0;
   // Marks a node stopped (graceful shutdown).
-  virtual Status NodeStopped(const std::string& id, Timestamp now) { (void)id; (void)now; return Unimplemented(); }
+  virtual Status NodeStopped(const std::string& id, Timestamp now) = 0;
   // Every node, by id.
-  virtual Result<std::vector<NodeInfo>> NodeList() { return Unimplemented(); }
+  virtual Result<std::vector<NodeInfo>> NodeList() = 0;
   // Retention: deletes nodes last seen before `before`; returns how many.
-  virtual Result<int> NodeDeleteBefore(Timestamp before) { (void)before; return Unimplemented(); }
+  virtual Result<int> NodeDeleteBefore(Timestamp before) = 0;
 
   // Adds each delta to its (bucket_start, queue) row, all in one transaction.
-  virtual Status StatsMerge(std::span<const JobStatsRow> deltas) { (void)deltas; return Unimplemented(); }
+  virtual Status StatsMerge(std::span<const JobStatsRow> deltas) = 0;
   // Rows summed into buckets of q.bucket_width, oldest first, then by queue.
   // Buckets with no row are absent.
-  virtual Result<std::vector<JobStatsRow>> StatsQuery(const JobStatsQuery& q) { (void)q; return Unimplemented(); }
+  virtual Result<std::vector<JobStatsRow>> StatsQuery(const JobStatsQuery& q) = 0;
   // Retention: deletes rows with bucket_start < before.
-  virtual Result<int> StatsDeleteBefore(Timestamp before) { (void)before; return Unimplemented(); }
+  virtual Result<int> StatsDeleteBefore(Timestamp before) = 0;
 
   // Appends an entry (id and at as given, id assigned); returns its id.
-  virtual Result<int64_t> AuditAppend(const AuditEntry& e) { (void)e; return Unimplemented(); }
-  virtual Result<std::vector<AuditEntry>> AuditList(const AuditListParams& p) { (void)p; return Unimplemented(); }
-  virtual Result<int> AuditDeleteBefore(Timestamp before) { (void)before; return Unimplemented(); }
+  virtual Result<int64_t> AuditAppend(const AuditEntry& e) = 0;
+  virtual Result<std::vector<AuditEntry>> AuditList(const AuditListParams& p) = 0;
+  virtual Result<int> AuditDeleteBefore(Timestamp before) = 0;
 
   // Discarded and retryable jobs whose latest failure is at or after
   // p.since, newest first, at most p.limit.
-  virtual Result<std::vector<FailedJob>> FailedJobList(const FailedJobListParams& p) { (void)p; return Unimplemented(); }
+  virtual Result<std::vector<FailedJob>> FailedJobList(const FailedJobListParams& p) = 0;
 
   // The Jobs page's filtered, bounded, cursor-paginated list.
-  virtual Result<JobSearchPage> JobSearch(const JobSearchParams& p) { (void)p; return Unimplemented(); }
+  virtual Result<JobSearchPage> JobSearch(const JobSearchParams& p) = 0;
 
   // A server-wide setting: returns the stored value, or stores and returns
   // `value_if_absent` when there is none (atomic across nodes: the first
   // writer wins). Used for the dashboard's session signing key.
   virtual Result<std::string> SettingGetOrCreate(const std::string& key,
-                                                 const std::string& value_if_absent) {
-    (void)key; (void)value_if_absent; return Unimplemented();
-  }
-
- protected:
-  static Status Unimplemented() { return Status(StatusCode::kInternal, "not implemented by this store"); }
+                                                 const std::string& value_if_absent) = 0;
 };
 
 }  // namespace steward

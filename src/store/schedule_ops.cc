@@ -526,6 +526,19 @@ Result<Check> CheckPing(ScheduleTxn& txn, const CheckPingParams& p) {
   return c;
 }
 
+Status CheckSetPaused(ScheduleTxn& txn, std::string_view name, bool paused, Timestamp now) {
+  STEWARD_ASSIGN_OR_RETURN(Check c, LoadCheck(txn, name, true));
+  // Resuming starts over as new (waiting for a ping), so time spent paused
+  // never makes it late; resuming a check that is not paused changes
+  // nothing (it must not clear a down state).
+  if (paused == (c.state == CheckState::kPaused)) return txn.Commit();
+  c.state = paused ? CheckState::kPaused : CheckState::kNew;
+  c.started = false;
+  c.updated_at = now;
+  STEWARD_RETURN_IF_ERROR(txn.SaveCheck(c));
+  return txn.Commit();
+}
+
 Result<std::vector<CheckTransition>> CheckEvaluate(ScheduleTxn& txn, Timestamp now) {
   STEWARD_ASSIGN_OR_RETURN(auto rows, txn.SelectChecks(std::nullopt, true));
   std::vector<CheckTransition> out;

@@ -108,6 +108,7 @@ Result<std::vector<std::string>> CheckDisableMissing(ScheduleTxn& txn, std::stri
 Result<Check> CheckGet(ScheduleTxn& txn, std::string_view name);
 Result<std::vector<Check>> CheckList(ScheduleTxn& txn);
 Result<Check> CheckPing(ScheduleTxn& txn, const CheckPingParams& p);
+Status CheckSetPaused(ScheduleTxn& txn, std::string_view name, bool paused, Timestamp now);
 Result<std::vector<CheckTransition>> CheckEvaluate(ScheduleTxn& txn, Timestamp now);
 
 }  // namespace schedule_ops

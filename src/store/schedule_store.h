@@ -189,10 +189,7 @@ class ScheduleStore {
   virtual Result<Check> CheckPing(const CheckPingParams& p) = 0;
   // Pauses (state paused: never late or down, no alerts) or resumes (state
   // new: the period counts from `now`) a check. kNotFound if missing.
-  virtual Status CheckSetPaused(std::string_view name, bool paused, Timestamp now) {
-    (void)name; (void)paused; (void)now;
-    return Status(StatusCode::kInternal, "not implemented by this store");
-  }
+  virtual Status CheckSetPaused(std::string_view name, bool paused, Timestamp now) = 0;
   // Applies time-based transitions (up -> late when the expected ping is
   // overdue, late -> down after grace, a start without an end for longer
   // than grace -> down) and returns every check whose state differs from

@@ -180,7 +180,7 @@ class Store : public ScheduleStore, public AlertStore, public DashboardStore {
   // becomes discarded at `now`, its attempts and errors kept (the Failures
   // page's "discard group"). kFailedPrecondition for a running or finished
   // job; kNotFound if missing.
-  virtual Status JobDiscard(int64_t id, Timestamp now) { (void)id; (void)now; return Unimplemented(); }
+  virtual Status JobDiscard(int64_t id, Timestamp now) = 0;
   // Retention: deletes up to p.limit finished jobs; returns how many.
   virtual Result<int> JobDeleteFinished(const JobDeleteFinishedParams& p) = 0;
 

@@ -128,6 +128,12 @@ Result<std::vector<CheckTransition>> TxnStore::CheckEvaluate(Timestamp now) {
                        [&](ScheduleTxn& t, auto&) { return schedule_ops::CheckEvaluate(t, now); });
 }
 
+Status TxnStore::CheckSetPaused(std::string_view name, bool paused, Timestamp now) {
+  return InScheduleTxn("CheckSetPaused", [&](ScheduleTxn& t, auto&) {
+    return schedule_ops::CheckSetPaused(t, name, paused, now);
+  });
+}
+
 Result<AlertUpsertResult> TxnStore::AlertUpsert(const AlertUpsertParams& p) {
   STEWARD_RETURN_IF_ERROR(ValidateAlertUpsert(p));
   auto upsert = [&](AlertTxn& t) { return alert_ops::Upsert(t, p); };
@@ -149,6 +155,13 @@ Result<int64_t> TxnStore::OutboxEnqueue(const std::string& channel, const std::s
 
 Result<std::vector<int64_t>> TxnStore::OutboxEnqueueOnce(const OutboxEnqueueOnceParams& p) {
   return InAlertTxn("OutboxEnqueueOnce", [&](AlertTxn& t) { return alert_ops::EnqueueOnce(t, p); });
+}
+
+Status TxnStore::AlertAcknowledge(int64_t id, const std::string& actor,
+                                  std::optional<Timestamp> silence_until, Timestamp now) {
+  return InAlertTxn("AlertAcknowledge", [&](AlertTxn& t) {
+    return alert_ops::Acknowledge(t, id, actor, silence_until, now);
+  });
 }
 
 }  // namespace steward

@@ -39,12 +39,15 @@ class TxnStore : public Store {
   Result<std::vector<Check>> CheckList() final;
   Result<Check> CheckPing(const CheckPingParams& p) final;
   Result<std::vector<CheckTransition>> CheckEvaluate(Timestamp now) final;
+  Status CheckSetPaused(std::string_view name, bool paused, Timestamp now) final;
 
   // --- AlertStore writes (alert_store.h) over alert_ops ---
   Result<AlertUpsertResult> AlertUpsert(const AlertUpsertParams& p) final;
   Result<int64_t> OutboxEnqueue(const std::string& channel, const std::string& event,
                                 const std::string& payload_json, Timestamp now) final;
   Result<std::vector<int64_t>> OutboxEnqueueOnce(const OutboxEnqueueOnceParams& p) final;
+  Status AlertAcknowledge(int64_t id, const std::string& actor,
+                          std::optional<Timestamp> silence_until, Timestamp now) final;
 
  protected:
   // Opens one write transaction, runs fn on it (fn commits) and returns

@@ -415,6 +415,102 @@ TEST_P(AlertStoreTest, ConcurrentFirstFiringsOpenOneAlert) {
   EXPECT_EQ(All().size(), 2u);  // one open message per channel, once
 }
 
+// --- acknowledgement and silence (dashboard) -------------------------------------
+
+TEST_P(AlertStoreTest, AlertGetReadsOpenAndResolvedAlertsById) {
+  auto opened = store().AlertUpsert(Fire("fp", At(1)));
+  ASSERT_OK(opened);
+  auto a = store().AlertGet(opened->alert_id);
+  ASSERT_OK(a);
+  EXPECT_EQ(a->fingerprint, "fp");
+  EXPECT_TRUE(a->open);
+  EXPECT_FALSE(a->acked_at.has_value());
+  EXPECT_EQ(a->acked_by, "");
+  EXPECT_FALSE(a->silenced_until.has_value());
+  ASSERT_OK(store().AlertUpsert(ResolveP("fp", At(2))));
+  a = store().AlertGet(opened->alert_id);
+  ASSERT_OK(a);
+  EXPECT_FALSE(a->open);
+  EXPECT_EQ(a->resolved_at, At(2));
+  EXPECT_THAT(store().AlertGet(opened->alert_id + 1000), StatusIs(StatusCode::kNotFound));
+}
+
+TEST_P(AlertStoreTest, AcknowledgeRecordsWhoAndWhenAndOnlyOnOpenAlerts) {
+  auto opened = store().AlertUpsert(Fire("fp", At(1)));
+  ASSERT_OK(opened);
+  ASSERT_OK(store().AlertAcknowledge(opened->alert_id, "ops", std::nullopt, At(5)));
+  auto a = store().AlertGet(opened->alert_id);
+  ASSERT_OK(a);
+  EXPECT_EQ(a->acked_at, At(5));
+  EXPECT_EQ(a->acked_by, "ops");
+  EXPECT_FALSE(a->silenced_until.has_value());
+  // The list and the open-alert read carry it too.
+  auto open = store().AlertGetOpen("fp");
+  ASSERT_OK(open);
+  EXPECT_EQ(open->acked_by, "ops");
+  auto list = store().AlertList(true, 10);
+  ASSERT_OK(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].acked_at, At(5));
+
+  // A later acknowledgement with a silence sets it; one without keeps it.
+  ASSERT_OK(store().AlertAcknowledge(opened->alert_id, "dev", At(3600), At(6)));
+  ASSERT_OK(store().AlertAcknowledge(opened->alert_id, "dev", std::nullopt, At(7)));
+  a = store().AlertGet(opened->alert_id);
+  ASSERT_OK(a);
+  EXPECT_EQ(a->acked_by, "dev");
+  EXPECT_EQ(a->acked_at, At(7));
+  EXPECT_EQ(a->silenced_until, At(3600));
+
+  ASSERT_OK(store().AlertUpsert(ResolveP("fp", At(8))));
+  EXPECT_THAT(store().AlertAcknowledge(opened->alert_id, "ops", std::nullopt, At(9)),
+              StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store().AlertAcknowledge(opened->alert_id + 1000, "ops", std::nullopt, At(9)),
+              StatusIs(StatusCode::kNotFound));
+}
+
+TEST_P(AlertStoreTest, SilencedAlertSendsNoReminderButResolveDoes) {
+  auto opened = store().AlertUpsert(Fire("fp", At(0)));
+  ASSERT_OK(opened);
+  const size_t after_open = All().size();
+  const Timestamp until = At(0) + 24h;
+  ASSERT_OK(store().AlertAcknowledge(opened->alert_id, "ops", until, At(60)));
+
+  // Past repeat_interval (4h) while silenced: counted, not reminded.
+  auto fired = store().AlertUpsert(Fire("fp", At(0) + 5h, 3));
+  ASSERT_OK(fired);
+  EXPECT_EQ(fired->change, Change::kRepeated);
+  EXPECT_THAT(fired->enqueued, ::testing::IsEmpty());
+  EXPECT_EQ(fired->count, 4);
+  EXPECT_EQ(All().size(), after_open);
+  auto a = store().AlertGet(opened->alert_id);
+  ASSERT_OK(a);
+  EXPECT_EQ(a->last_seen, At(0) + 5h);
+
+  // Resolve still notifies, and says who acknowledged and the silence.
+  auto resolved = store().AlertUpsert(ResolveP("fp", At(0) + 6h));
+  ASSERT_OK(resolved);
+  EXPECT_EQ(resolved->change, Change::kResolved);
+  ASSERT_EQ(resolved->enqueued.size(), 2u);
+  const auto rows = All();
+  ASSERT_EQ(rows.size(), after_open + 2);
+  auto payload = nlohmann::json::parse(rows.back().payload_json);
+  EXPECT_EQ(payload["event"], "resolve");
+  EXPECT_EQ(payload["acked_by"], "ops");
+  EXPECT_EQ(payload["acked_at"], ToMicros(At(60)));
+  EXPECT_EQ(payload["silenced_until"], ToMicros(until));
+}
+
+TEST_P(AlertStoreTest, RemindersResumeWhenTheSilenceEnds) {
+  auto opened = store().AlertUpsert(Fire("fp", At(0)));
+  ASSERT_OK(opened);
+  ASSERT_OK(store().AlertAcknowledge(opened->alert_id, "ops", At(0) + 1h, At(1)));
+  auto fired = store().AlertUpsert(Fire("fp", At(0) + 5h));
+  ASSERT_OK(fired);
+  EXPECT_EQ(fired->change, Change::kReminded);
+  EXPECT_EQ(fired->enqueued.size(), 2u);
+}
+
 STEWARD_INSTANTIATE_STORE_SUITE(AlertStoreTest);
 
 }  // namespace

@@ -45,6 +45,15 @@ inline Timestamp At(double seconds) {
   return T0() + Micros(static_cast<int64_t>(seconds * 1'000'000));
 }
 
+// The error of a failed attempt (other fields empty).
+inline AttemptError ErrorAt(int attempt, Timestamp at, std::string message) {
+  AttemptError e;
+  e.attempt = attempt;
+  e.at = at;
+  e.message = std::move(message);
+  return e;
+}
+
 inline NewJob MakeJob(std::string kind = "test.noop", std::string queue = "default") {
   NewJob j;
   j.kind = std::move(kind);

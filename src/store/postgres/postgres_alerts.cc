@@ -21,7 +21,8 @@ namespace {
 
 constexpr const char* kAlertColumns =
     "id, fingerprint, rule, labels::text, severity, summary, detail, job_id, state, count, "
-    "us(first_seen), us(last_seen), us(last_notified_at), us(resolved_at)";
+    "us(first_seen), us(last_seen), us(last_notified_at), us(resolved_at), us(acked_at), "
+    "acked_by, us(silenced_until)";
 
 Alert RowToAlert(const PGresult* r, int row) {
   Alert a;
@@ -39,6 +40,9 @@ Alert RowToAlert(const PGresult* r, int row) {
   a.last_seen = pg::GetTime(r, row, 11);
   a.last_notified_at = pg::GetTime(r, row, 12);
   a.resolved_at = pg::GetOptTime(r, row, 13);
+  a.acked_at = pg::GetOptTime(r, row, 14);
+  a.acked_by = pg::GetOptText(r, row, 15).value_or("");
+  a.silenced_until = pg::GetOptTime(r, row, 16);
   return a;
 }
 
@@ -84,6 +88,14 @@ class PgAlertTxn final : public AlertTxn {
     return std::optional<Alert>(RowToAlert(r.get(), 0));
   }
 
+  Result<std::optional<Alert>> SelectAlert(int64_t id) override {
+    const std::string sql = std::string("SELECT ") + kAlertColumns +
+                            " FROM alerts WHERE id = $1 FOR UPDATE";
+    STEWARD_ASSIGN_OR_RETURN(auto r, Exec(c(), "reading alert", sql.c_str(), Params().Add(id)));
+    if (PQntuples(r.get()) == 0) return std::optional<Alert>();
+    return std::optional<Alert>(RowToAlert(r.get(), 0));
+  }
+
   Result<int64_t> InsertAlert(const Alert& a) override {
     // A concurrent opener collides on the partial unique index of open
     // alerts: 23505, kAlreadyExists.
@@ -111,8 +123,8 @@ class PgAlertTxn final : public AlertTxn {
   Status UpdateAlert(const Alert& a) override {
     return Exec(c(), "updating alert",
                 "UPDATE alerts SET count = $2, last_seen = ts($3), summary = $4, detail = $5, "
-                "job_id = $6, last_notified_at = ts($7), state = $8, resolved_at = ts($9) "
-                "WHERE id = $1",
+                "job_id = $6, last_notified_at = ts($7), state = $8, resolved_at = ts($9), "
+                "acked_at = ts($10), acked_by = $11, silenced_until = ts($12) WHERE id = $1",
                 Params()
                     .Add(a.id)
                     .Add(a.count)
@@ -122,7 +134,10 @@ class PgAlertTxn final : public AlertTxn {
                     .Add(a.job_id)
                     .Add(a.last_notified_at)
                     .Add(std::string(a.open ? "open" : "resolved"))
-                    .Add(a.resolved_at))
+                    .Add(a.resolved_at)
+                    .Add(a.acked_at)
+                    .Add(a.acked_at ? std::optional<std::string>(a.acked_by) : std::nullopt)
+                    .Add(a.silenced_until))
         .status();
   }
 
@@ -187,6 +202,14 @@ Status PostgresStore::RunAlertTxn(std::string_view label,
   PgAlertTxn txn(std::move(conn));
   STEWARD_RETURN_IF_ERROR(txn.Begin());
   return fn(txn);
+}
+
+Result<Alert> PostgresStore::AlertGet(int64_t id) {
+  const std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = $1";
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("AlertGet"));
+  STEWARD_ASSIGN_OR_RETURN(auto r, Exec(conn.get(), "reading alert", sql.c_str(), Params().Add(id)));
+  if (PQntuples(r.get()) == 0) return NotFound("alert " + std::to_string(id) + " does not exist");
+  return RowToAlert(r.get(), 0);
 }
 
 Result<Alert> PostgresStore::AlertGetOpen(const std::string& fingerprint) {

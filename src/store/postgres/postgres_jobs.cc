@@ -12,12 +12,16 @@
 #include "core/json_limits.h"
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/pg_errors.h"
+#include "store/postgres/pg_job_rows.h"
 #include "store/postgres/postgres_store.h"
 
 namespace steward {
 
 using pg::Exec;
 using pg::Params;
+using pg::RowsToJobs;
+using pg::RowToJob;
+using pg::StateOf;
 
 namespace {
 
@@ -36,29 +40,6 @@ namespace {
 
 constexpr const char* kPending = "('scheduled', 'available', 'retryable')";
 
-// The column list every job query returns, in RowToJob's order.
-#define STEWARD_JOB_COLUMNS_BASE                                                               \
-  "j.id, j.queue, j.kind, j.payload, j.priority, us(j.run_at), j.attempt, j.max_attempts, "   \
-  "j.state, j.unique_key, us(j.created_at), us(j.started_at), us(j.finished_at), "            \
-  "j.lease_owner, us(j.lease_expires_at), j.cancel_requested, "
-#define STEWARD_JOB_COLUMNS STEWARD_JOB_COLUMNS_BASE "j.errors"
-#define STEWARD_JOB_COLUMNS_NO_ERRORS STEWARD_JOB_COLUMNS_BASE "'[]'::jsonb"
-
-std::vector<AttemptError> ParseErrors(const std::string& text) {
-  std::vector<AttemptError> out;
-  auto j = ParseJsonOrDiscarded(text);
-  if (!j.is_array()) return out;
-  for (const auto& e : j) {
-    AttemptError a;
-    a.attempt = e.value("attempt", 0);
-    a.at = FromMicros(e.value("at", int64_t{0}));
-    a.message = e.value("message", std::string());
-    a.detail = e.value("detail", std::string());
-    out.push_back(std::move(a));
-  }
-  return out;
-}
-
 // The error belongs to the attempt being completed, whatever e.attempt says.
 std::string ErrorJson(const AttemptError& e, int attempt, Timestamp default_at) {
   nlohmann::json j = {
@@ -68,40 +49,6 @@ std::string ErrorJson(const AttemptError& e, int attempt, Timestamp default_at) 
       {"detail", e.detail},
   };
   return j.dump();
-}
-
-JobState StateOf(const PGresult* r, int row, int col) {
-  // The CHECK constraint on jobs.state makes an unknown name impossible.
-  return ParseJobState(pg::GetText(r, row, col)).value_or(JobState::kAvailable);
-}
-
-Job RowToJob(const PGresult* r, int row) {
-  Job j;
-  j.id = pg::GetInt64(r, row, 0);
-  j.queue = pg::GetText(r, row, 1);
-  j.kind = pg::GetText(r, row, 2);
-  j.payload = pg::GetText(r, row, 3);
-  j.priority = pg::GetInt(r, row, 4);
-  j.run_at = pg::GetTime(r, row, 5);
-  j.attempt = pg::GetInt(r, row, 6);
-  j.max_attempts = pg::GetInt(r, row, 7);
-  j.state = StateOf(r, row, 8);
-  j.unique_key = pg::GetOptText(r, row, 9);
-  j.created_at = pg::GetTime(r, row, 10);
-  j.started_at = pg::GetOptTime(r, row, 11);
-  j.finished_at = pg::GetOptTime(r, row, 12);
-  j.lease_owner = pg::GetOptText(r, row, 13);
-  j.lease_expires_at = pg::GetOptTime(r, row, 14);
-  j.cancel_requested = pg::GetBool(r, row, 15);
-  j.errors = ParseErrors(pg::GetText(r, row, 16));
-  return j;
-}
-
-std::vector<Job> RowsToJobs(const PGresult* r) {
-  std::vector<Job> out;
-  out.reserve(PQntuples(r));
-  for (int i = 0; i < PQntuples(r); ++i) out.push_back(RowToJob(r, i));
-  return out;
 }
 
 std::string_view OutcomeName(JobCompletion::Kind k) {
@@ -376,7 +323,8 @@ UPDATE jobs AS j SET
   lease_expires_at = NULL,
   errors = j.errors || jsonb_build_array(jsonb_build_object(
       'attempt', j.attempt, 'at', $1::int8, 'message', $3::text,
-      'detail', 'lease owner ' || coalesce(e.lease_owner, '')))
+      'detail', 'lease owner ' || coalesce(e.lease_owner, ''),
+      'worker', e.lease_owner, 'duration_us', $1::int8 - us(j.started_at)))
 FROM expired e
 WHERE j.id = e.id
 RETURNING j.id, j.kind, j.queue, e.lease_owner, j.state, us(e.lease_expires_at)
@@ -544,6 +492,21 @@ RETURNING j.state
   if (PQntuples(s.get()) == 0) return NotFound("job " + std::to_string(id) + " does not exist");
   return FailedPrecondition("job " + std::to_string(id) + " is already " +
                             pg::GetText(s.get(), 0, 0));
+}
+
+Status PostgresStore::JobDiscard(int64_t id, Timestamp now) {
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("JobDiscard"));
+  STEWARD_ASSIGN_OR_RETURN(
+      auto r, Exec(conn.get(), "discarding job",
+                   "UPDATE jobs SET state = 'discarded', finished_at = ts($2) "
+                   "WHERE id = $1 AND state IN ('scheduled', 'available', 'retryable') RETURNING id",
+                   Params().Add(id).Add(now)));
+  if (PQntuples(r.get()) == 1) return Status::Ok();
+  STEWARD_ASSIGN_OR_RETURN(auto s, Exec(conn.get(), "discarding job",
+                                        "SELECT state FROM jobs WHERE id = $1", Params().Add(id)));
+  if (PQntuples(s.get()) == 0) return NotFound("job " + std::to_string(id) + " does not exist");
+  return FailedPrecondition("job " + std::to_string(id) + " is " + pg::GetText(s.get(), 0, 0) +
+                            "; only scheduled, available or retryable jobs can be discarded");
 }
 
 Result<int> PostgresStore::JobDeleteFinished(const JobDeleteFinishedParams& p) {

@@ -83,6 +83,7 @@ class PostgresStore final : public TxnStore {
   Status JobRetry(int64_t id, Timestamp now) override;
   Status JobRunNow(int64_t id, Timestamp now) override;
   Result<JobState> JobCancel(int64_t id, Timestamp now) override;
+  Status JobDiscard(int64_t id, Timestamp now) override;
   Result<int> JobDeleteFinished(const JobDeleteFinishedParams& p) override;
 
   Result<std::vector<QueueStats>> QueueStatsAll(Timestamp now) override;
@@ -90,6 +91,7 @@ class PostgresStore final : public TxnStore {
 
   // --- AlertStore (alert_store.h); the writes are TxnStore's ---
   Result<Alert> AlertGetOpen(const std::string& fingerprint) override;
+  Result<Alert> AlertGet(int64_t id) override;
   Result<std::vector<Alert>> AlertList(bool open_only, int limit) override;
   Result<std::vector<OutboxRow>> OutboxClaim(const OutboxClaimParams& p) override;
   Result<bool> OutboxMarkDelivered(int64_t id, const std::string& owner, Timestamp now) override;
@@ -100,6 +102,22 @@ class PostgresStore final : public TxnStore {
   Result<std::vector<OutboxRow>> OutboxList(const OutboxListParams& p) override;
   Result<int> OutboxDeleteFinished(Timestamp before, int limit) override;
   Result<ActivitySummary> ActivitySummarize(const ActivitySummarizeParams& p) override;
+
+  // --- DashboardStore (dashboard_store.h; postgres_dashboard.cc) ---
+  Status NodeHeartbeat(const NodeInfo& node) override;
+  Status NodeStopped(const std::string& id, Timestamp now) override;
+  Result<std::vector<NodeInfo>> NodeList() override;
+  Result<int> NodeDeleteBefore(Timestamp before) override;
+  Status StatsMerge(std::span<const JobStatsRow> deltas) override;
+  Result<std::vector<JobStatsRow>> StatsQuery(const JobStatsQuery& q) override;
+  Result<int> StatsDeleteBefore(Timestamp before) override;
+  Result<int64_t> AuditAppend(const AuditEntry& e) override;
+  Result<std::vector<AuditEntry>> AuditList(const AuditListParams& p) override;
+  Result<int> AuditDeleteBefore(Timestamp before) override;
+  Result<std::vector<FailedJob>> FailedJobList(const FailedJobListParams& p) override;
+  Result<JobSearchPage> JobSearch(const JobSearchParams& p) override;
+  Result<std::string> SettingGetOrCreate(const std::string& key,
+                                         const std::string& value_if_absent) override;
 
   // --- PostgreSQL specifics (for /readyz, metrics and tests) ---------------
   std::optional<PoolStats> pool_stats() const override { return pool_->Stats(); }

@@ -58,17 +58,21 @@ Result<Job> SqliteStore::JobGet(int64_t id) {
     // starts again at attempt 1 after its older errors).
     STEWARD_ASSIGN_OR_RETURN(
         sqlite3_stmt * raw,
-        reader_->Prepare("SELECT attempt, at, message, detail FROM job_errors WHERE job_id = ?1 "
-                         "ORDER BY id"));
+        reader_->Prepare("SELECT attempt, at, message, detail, worker, duration_us FROM job_errors "
+                         "WHERE job_id = ?1 ORDER BY id"));
     Stmt s(*reader_, raw);
     s.Bind(1, id);
     while (true) {
       STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("get job errors"));
       if (!row) break;
-      job.errors.push_back(AttemptError{.attempt = static_cast<int>(s.Int(0)),
-                                        .at = s.Time(1),
-                                        .message = s.Text(2),
-                                        .detail = s.Text(3)});
+      AttemptError e{.attempt = static_cast<int>(s.Int(0)),
+                     .at = s.Time(1),
+                     .message = s.Text(2),
+                     .detail = s.Text(3),
+                     .worker = s.OptText(4).value_or(""),
+                     .duration = std::nullopt};
+      if (!s.IsNull(5)) e.duration = Micros(s.Int(5));
+      job.errors.push_back(std::move(e));
     }
   }
   STEWARD_RETURN_IF_ERROR(txn.Commit());
@@ -209,6 +213,29 @@ Result<JobState> SqliteStore::JobCancel(int64_t id, Timestamp now) {
   }
   STEWARD_RETURN_IF_ERROR(txn.Commit());
   return *new_state;
+}
+
+Status SqliteStore::JobDiscard(int64_t id, Timestamp now) {
+  static const std::string sql =
+      std::string("UPDATE jobs SET state = 'discarded', finished_at = ?2 WHERE id = ?1 AND ") +
+      kPendingStates;
+  std::lock_guard lock(writer_->mu());
+  Txn txn(*writer_, Txn::Mode::kWrite);
+  STEWARD_RETURN_IF_ERROR(txn.Begin());
+  {
+    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, writer_->Prepare(sql));
+    Stmt s(*writer_, raw);
+    s.Bind(1, id);
+    s.Bind(2, now);
+    STEWARD_RETURN_IF_ERROR(s.Run("discard job"));
+  }
+  if (sqlite3_changes(writer_->db()) != 1) {
+    STEWARD_ASSIGN_OR_RETURN(JobState state, CurrentState(*writer_, id));
+    return FailedPrecondition("job " + std::to_string(id) + " is " +
+                              std::string(JobStateName(state)) +
+                              "; only scheduled, available or retryable jobs can be discarded");
+  }
+  return txn.Commit();
 }
 
 Result<int> SqliteStore::JobDeleteFinished(const JobDeleteFinishedParams& p) {

@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kAlertColumns =
     "id, fingerprint, rule, labels, severity, summary, detail, job_id, state, count, "
-    "first_seen, last_seen, last_notified_at, resolved_at";
+    "first_seen, last_seen, last_notified_at, resolved_at, acked_at, acked_by, silenced_until";
 
 Alert ReadAlert(const Stmt& s) {
   Alert a;
@@ -35,6 +35,9 @@ Alert ReadAlert(const Stmt& s) {
   a.last_seen = s.Time(11);
   a.last_notified_at = s.Time(12);
   a.resolved_at = s.OptTime(13);
+  a.acked_at = s.OptTime(14);
+  a.acked_by = s.OptText(15).value_or("");
+  a.silenced_until = s.OptTime(16);
   return a;
 }
 
@@ -85,6 +88,16 @@ class SqliteAlertTxn final : public AlertTxn {
     return std::optional<Alert>(ReadAlert(s));
   }
 
+  Result<std::optional<Alert>> SelectAlert(int64_t id) override {
+    static const std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ?1";
+    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn_.Prepare(sql));
+    Stmt s(conn_, raw);
+    s.Bind(1, id);
+    STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("read alert"));
+    if (!row) return std::optional<Alert>();
+    return std::optional<Alert>(ReadAlert(s));
+  }
+
   Result<int64_t> InsertAlert(const Alert& a) override {
     STEWARD_ASSIGN_OR_RETURN(
         sqlite3_stmt * raw,
@@ -112,8 +125,8 @@ class SqliteAlertTxn final : public AlertTxn {
     STEWARD_ASSIGN_OR_RETURN(
         sqlite3_stmt * raw,
         conn_.Prepare("UPDATE alerts SET count = ?2, last_seen = ?3, summary = ?4, detail = ?5, "
-                      "job_id = ?6, last_notified_at = ?7, state = ?8, resolved_at = ?9 "
-                      "WHERE id = ?1"));
+                      "job_id = ?6, last_notified_at = ?7, state = ?8, resolved_at = ?9, "
+                      "acked_at = ?10, acked_by = ?11, silenced_until = ?12 WHERE id = ?1"));
     Stmt s(conn_, raw);
     s.Bind(1, a.id);
     s.Bind(2, a.count);
@@ -124,6 +137,9 @@ class SqliteAlertTxn final : public AlertTxn {
     s.Bind(7, a.last_notified_at);
     s.Bind(8, a.open ? "open" : "resolved");
     s.Bind(9, a.resolved_at);
+    s.Bind(10, a.acked_at);
+    if (a.acked_at) s.Bind(11, a.acked_by);
+    s.Bind(12, a.silenced_until);
     return s.Run("update alert");
   }
 
@@ -186,6 +202,17 @@ Result<Alert> SqliteStore::AlertGetOpen(const std::string& fingerprint) {
   s.Bind(1, fingerprint);
   STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("read alert"));
   if (!row) return NotFound("no open alert " + fingerprint);
+  return ReadAlert(s);
+}
+
+Result<Alert> SqliteStore::AlertGet(int64_t id) {
+  static const std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ?1";
+  std::lock_guard lock(reader_->mu());
+  STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, reader_->Prepare(sql));
+  Stmt s(*reader_, raw);
+  s.Bind(1, id);
+  STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("read alert"));
+  if (!row) return NotFound("alert " + std::to_string(id) + " does not exist");
   return ReadAlert(s);
 }
 

@@ -115,17 +115,23 @@ Result<JobState> ParseState(const std::string& s) {
 }  // namespace
 
 Status SqliteStore::InsertError(int64_t job_id, int attempt, Timestamp at,
-                                const std::string& message, const std::string& detail) {
+                                const std::string& message, const std::string& detail,
+                                const std::string& worker, Timestamp ended_at) {
+  // The attempt ran from the job's started_at (set by the claim, kept by
+  // every transition out of running) to ended_at.
   STEWARD_ASSIGN_OR_RETURN(
       sqlite3_stmt * raw,
-      writer_->Prepare("INSERT INTO job_errors (job_id, attempt, at, message, detail) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5)"));
+      writer_->Prepare("INSERT INTO job_errors (job_id, attempt, at, message, detail, worker, "
+                       "duration_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                       "?7 - (SELECT started_at FROM jobs WHERE id = ?1))"));
   Stmt s(*writer_, raw);
   s.Bind(1, job_id);
   s.Bind(2, attempt);
   s.Bind(3, at);
   s.Bind(4, message);
   s.Bind(5, detail);
+  s.Bind(6, worker);
+  s.Bind(7, ended_at);
   return s.Run("record attempt error");
 }
 
@@ -277,7 +283,8 @@ Result<std::vector<JobCompletionResult>> SqliteStore::JobCompleteMany(
     // A snooze is not a failure, so its error (if any) is not recorded.
     if (r.applied && c.error && c.kind != JobCompletion::Kind::kSnooze) {
       Timestamp at = c.error->at == Timestamp{} ? c.finished_at : c.error->at;
-      STEWARD_RETURN_IF_ERROR(InsertError(c.id, c.attempt, at, c.error->message, c.error->detail));
+      STEWARD_RETURN_IF_ERROR(InsertError(c.id, c.attempt, at, c.error->message, c.error->detail,
+                                          c.worker_id, c.finished_at));
     }
     out.push_back(r);
   }
@@ -415,7 +422,8 @@ Result<std::vector<RescuedJob>> SqliteStore::JobRescueExpired(const JobRescuePar
         STEWARD_RETURN_IF_ERROR(s.Run("rescue job"));
       }
       STEWARD_RETURN_IF_ERROR(InsertError(e.job.id, e.attempt, p.now, p.rescue_message,
-                                          "lease owner " + e.job.lost_worker));
+                                          "lease owner " + e.job.lost_worker, e.job.lost_worker,
+                                          p.now));
       if (e.job.new_state == JobState::kRetryable &&
           std::find(queues.begin(), queues.end(), e.job.queue) == queues.end()) {
         queues.push_back(e.job.queue);

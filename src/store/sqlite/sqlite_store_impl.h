@@ -2,6 +2,7 @@
 // area: open/schema, the job hot path, admin reads and writes).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -64,6 +65,7 @@ class SqliteStore final : public TxnStore {
   Status JobRetry(int64_t id, Timestamp now) override;
   Status JobRunNow(int64_t id, Timestamp now) override;
   Result<JobState> JobCancel(int64_t id, Timestamp now) override;
+  Status JobDiscard(int64_t id, Timestamp now) override;
   Result<int> JobDeleteFinished(const JobDeleteFinishedParams& p) override;
 
   Result<std::vector<QueueStats>> QueueStatsAll(Timestamp now) override;
@@ -71,6 +73,7 @@ class SqliteStore final : public TxnStore {
 
   // --- AlertStore (alert_store.h); the writes are TxnStore's ---
   Result<Alert> AlertGetOpen(const std::string& fingerprint) override;
+  Result<Alert> AlertGet(int64_t id) override;
   Result<std::vector<Alert>> AlertList(bool open_only, int limit) override;
   Result<std::vector<OutboxRow>> OutboxClaim(const OutboxClaimParams& p) override;
   Result<bool> OutboxMarkDelivered(int64_t id, const std::string& owner, Timestamp now) override;
@@ -81,6 +84,22 @@ class SqliteStore final : public TxnStore {
   Result<std::vector<OutboxRow>> OutboxList(const OutboxListParams& p) override;
   Result<int> OutboxDeleteFinished(Timestamp before, int limit) override;
   Result<ActivitySummary> ActivitySummarize(const ActivitySummarizeParams& p) override;
+
+  // --- DashboardStore (dashboard_store.h; sqlite_dashboard.cc) ---
+  Status NodeHeartbeat(const NodeInfo& node) override;
+  Status NodeStopped(const std::string& id, Timestamp now) override;
+  Result<std::vector<NodeInfo>> NodeList() override;
+  Result<int> NodeDeleteBefore(Timestamp before) override;
+  Status StatsMerge(std::span<const JobStatsRow> deltas) override;
+  Result<std::vector<JobStatsRow>> StatsQuery(const JobStatsQuery& q) override;
+  Result<int> StatsDeleteBefore(Timestamp before) override;
+  Result<int64_t> AuditAppend(const AuditEntry& e) override;
+  Result<std::vector<AuditEntry>> AuditList(const AuditListParams& p) override;
+  Result<int> AuditDeleteBefore(Timestamp before) override;
+  Result<std::vector<FailedJob>> FailedJobList(const FailedJobListParams& p) override;
+  Result<JobSearchPage> JobSearch(const JobSearchParams& p) override;
+  Result<std::string> SettingGetOrCreate(const std::string& key,
+                                         const std::string& value_if_absent) override;
 
  protected:
   // TxnStore: BEGIN IMMEDIATE on the writer connection (sqlite_schedules.cc,
@@ -97,9 +116,13 @@ class SqliteStore final : public TxnStore {
   static Result<int> CheckSchema(Conn& conn);
   // kFailedPrecondition if `version` is newer than this binary knows.
   static Status CheckNotNewer(const Conn& conn, int version);
-  // Records an attempt's error; caller holds the writer lock in a transaction.
+  // Runs one write statement on the writer connection; returns changes().
+  Result<int> WriterRun(const std::string& sql, std::string_view what,
+                        const std::function<void(Stmt&)>& bind);
+  // Records an attempt's error, run by `worker` until `ended_at`; caller
+  // holds the writer lock in a transaction.
   Status InsertError(int64_t job_id, int attempt, Timestamp at, const std::string& message,
-                     const std::string& detail);
+                     const std::string& detail, const std::string& worker, Timestamp ended_at);
 
   SqliteOptions options_;
   std::unique_ptr<Conn> writer_;
