@@ -26,12 +26,12 @@ const DESKTOP = { width: 1280, height: 800 };
 
 // Enqueues `n` jobs of the failing kind (one attempt each, so they are
 // discarded at once) and waits until all are discarded.
-async function failSome(api, n, extra = {}) {
+async function failSome(api, n, kind = 'flaky') {
   const ids = [];
   for (let i = 0; i < n; i++) {
     const r = await api.post('/api/v1/jobs', {
-      kind: 'flaky', queue: 'default', max_attempts: 1,
-      payload: { account_id: 42, note: XSS, n: i }, ...extra,
+      kind, queue: 'default', max_attempts: 1,
+      payload: { account_id: 42, note: XSS, n: i },
     });
     ids.push(r.id);
   }
@@ -41,7 +41,7 @@ async function failSome(api, n, extra = {}) {
       if (j.state !== 'discarded') return false;
     }
     return true;
-  }, { what: `${n} flaky jobs discarded` });
+  }, { what: `${n} ${kind} jobs discarded` });
   return ids;
 }
 
@@ -51,9 +51,11 @@ async function newPage(browser, base, opts = {}) {
   const problems = [];
   page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
   page.on('dialog', (d) => { problems.push('dialog: ' + d.message()); d.dismiss().catch(() => {}); });
-  // A 401 before signing in is expected (the app asks for its session).
+  // "Failed to load resource" is an HTTP status (a 401 before signing in, a
+  // refused POST), which the tests check where it matters; script errors
+  // and dialogs are what must never happen.
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push('console: ' + m.text());
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push('console: ' + m.text());
   });
   return { context, page, problems };
 }
@@ -99,6 +101,9 @@ async function retryGroupFlow(page, api, okFile, n) {
     { timeoutMs: 30000, what: `${n} completed flaky jobs on the Jobs page (polling)` });
   const done = await api.get('/api/v1/jobs?kind=flaky&state=completed&limit=100');
   assert.ok(done.jobs.length >= n);
+  // The group is empty now, and its page says so.
+  await page.goto(groupUrl);
+  await page.getByText('No failing jobs are in this group').waitFor();
   return groupUrl;
 }
 
@@ -107,7 +112,7 @@ const skip = !existsSync(AXE) ? 'web/node_modules missing: run `npm ci` in web/ 
     : !existsSync(BINARY) ? `no steward binary at ${BINARY} (set STEWARD_BINARY)` : false;
 
 describe('dashboard on SQLite', { skip }, () => {
-  let dir, serve, api, reader, browser, okFile, ids, groupUrl;
+  let dir, serve, api, reader, browser, okFile, ids, groupUrl, broken, brokenGroupUrl;
 
   before(async () => {
     dir = tempDir('steward-web-');
@@ -117,6 +122,10 @@ describe('dashboard on SQLite', { skip }, () => {
     api = apiClient(serve.base, TOKENS.admin);
     reader = apiClient(serve.base, TOKENS.reader);
     ids = await failSome(api, 3);
+    broken = await failSome(api, 2, 'broken');
+    const groups = await api.get('/api/v1/failures?kind=broken&since=7d');
+    assert.equal(groups.groups.length, 1, JSON.stringify(groups));
+    brokenGroupUrl = `/ui/failures/${groups.groups[0].id}`;
     browser = await launchBrowser();
   });
 
@@ -187,14 +196,21 @@ describe('dashboard on SQLite', { skip }, () => {
 
   it('shows payloads and errors with markup as text and runs nothing', async () => {
     const { context, page, problems } = await newPage(browser, serve.base);
-    await login(page, TOKENS.admin, `/ui/jobs/${ids[0]}`);
+    await login(page, TOKENS.admin, `/ui/jobs/${broken[0]}`);
     await page.locator('pre.json').waitFor();
     assert.ok((await page.locator('pre.json').innerText()).includes(XSS));
-    assert.ok((await page.locator('main').textContent()).includes(XSS), 'the error output is shown as text');
-    await page.goto(`/ui/jobs?kind=flaky`);
+    await page.locator('.attempts').waitFor();
+    assert.ok((await page.locator('.attempts').textContent()).includes(XSS), 'the error output is shown as text');
+    await page.goto(`/ui/jobs?kind=broken`);
     await page.locator('.cards.jobs li').first().waitFor();
-    await page.goto(groupUrl);
+    await page.goto(brokenGroupUrl);
     await page.locator('.facts').waitFor();
+    await page.goto('/ui/');
+    await page.locator('.headline').waitFor();
+    // The discard alert quotes the job's output: shown as text on Now.
+    await eventually(async () => (await page.locator('main').textContent()).includes(XSS), { what: 'the alert detail with markup as text on Now' });
+    await page.goto('/ui/alerts');
+    await page.locator('.cards li').first().waitFor();
     assert.equal(await page.locator('img[src="x"]').count(), 0);
     assert.equal(await page.evaluate(() => document.querySelectorAll('img[onerror]').length), 0);
     assert.deepEqual(problems, [], 'no alert() dialog, no script error');
@@ -204,7 +220,7 @@ describe('dashboard on SQLite', { skip }, () => {
   it('gives the read-only role no action buttons and the server refuses its actions', async () => {
     const { context, page, problems } = await newPage(browser, serve.base);
     await login(page, TOKENS.reader, '/ui/queues');
-    for (const path of ['/ui/queues', '/ui/queues/default', groupUrl, `/ui/jobs/${ids[0]}`, '/ui/schedules/nightly-report',
+    for (const path of ['/ui/queues', '/ui/queues/default', brokenGroupUrl, `/ui/jobs/${broken[0]}`, '/ui/schedules/nightly-report',
       '/ui/checks/offsite-backup', '/ui/alerts?state=all']) {
       await page.goto(path);
       await page.locator('main h1').waitFor();
@@ -273,8 +289,8 @@ describe('dashboard on SQLite', { skip }, () => {
   it('fits every page at 360 px, passes axe, and writes screenshots', async () => {
     const alerts = (await api.get('/api/v1/alerts?state=all')).alerts || [];
     const pages = [
-      ['now', '/ui/'], ['activity', '/ui/activity'], ['jobs', '/ui/jobs'], ['job', `/ui/jobs/${ids[0]}`],
-      ['failures', '/ui/failures?since=7d'], ['failure-group', groupUrl], ['schedules', '/ui/schedules'],
+      ['now', '/ui/'], ['activity', '/ui/activity'], ['jobs', '/ui/jobs'], ['job', `/ui/jobs/${broken[0]}`],
+      ['failures', '/ui/failures?since=7d'], ['failure-group', brokenGroupUrl], ['schedules', '/ui/schedules'],
       ['schedule', '/ui/schedules/nightly-report'], ['checks', '/ui/checks'], ['check', '/ui/checks/offsite-backup'],
       ['alerts', '/ui/alerts?state=all'], ['alert', alerts.length ? `/ui/alerts/${alerts[0].id}` : '/ui/alerts'],
       ['queues', '/ui/queues'], ['queue', '/ui/queues/default'], ['nodes', '/ui/nodes'], ['more', '/ui/more'],
@@ -292,7 +308,7 @@ describe('dashboard on SQLite', { skip }, () => {
       if (name === 'activity') await page.locator('.uplot').first().waitFor();
       const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
       if (width > viewport.width) failures.push(`${name} (${path}) at ${viewport.width} px: scrollWidth ${width}`);
-      await page.screenshot({ path: join(SHOTS, `${name}-${viewport.width === 360 ? 'phone' : 'desktop'}${scheme === 'dark' ? '-dark' : ''}.png`), fullPage: viewport.width === 360 });
+      await page.screenshot({ path: join(SHOTS, `${name}-${viewport.width === 360 ? 'phone' : 'desktop'}${scheme === 'dark' ? '-dark' : ''}.png`), });
       await page.addScriptTag({ path: AXE });
       const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
       for (const v of result.violations) {

@@ -57,6 +57,11 @@ type = "exec"
 command = ["/bin/sh", "-c", ${JSON.stringify(script)}]
 timeout = "30s"
 
+# Always fails: its failure group stays for the pages checked after the retry.
+[kinds.broken]
+type = "exec"
+command = ["/bin/sh", "-c", ${JSON.stringify(`cat >/dev/null; echo '${XSS} broken for account 42' >&2; exit 3`)}]
+
 [schedules.nightly-report]
 cron = "30 2 * * *"
 timezone = "Europe/Berlin"

@@ -48,9 +48,18 @@ function retryQuestion(g) {
 export function FailurePage({ params, query }) {
   const [id] = params;
   const since = query.get('since') || '7d';
-  const state = usePoll(() => get(url('/api/v1/failures/' + seg(id), { since })), [id, since]);
+  // 404: no job is in the group any more (retried and succeeded, or gone
+  // by retention); say so instead of showing an error.
+  const state = usePoll(() => get(url('/api/v1/failures/' + seg(id), { since })).catch((e) => {
+    if (e.status === 404) return { gone: true };
+    throw e;
+  }), [id, since]);
   return html`<${Page} title="Failure group">
     <${Loading} state=${state}>${(g) => {
+      if (g.gone) {
+        return html`<${Empty}>No failing jobs are in this group ${since === '24h' ? 'in the last 24 hours' : 'in the last 7 days'}: they were retried and succeeded, or are no longer kept.<//>
+          <p><a href="/ui/failures">All failure groups</a></p>`;
+      }
       const toRetry = (g.discarded || 0) + (g.retrying || 0);
       return html`<p class="lead"><span class="kind">${g.kind}</span></p>
         <p class="err big">${g.message}</p>
