@@ -341,7 +341,7 @@ describe('dashboard on SQLite', { skip }, () => {
   });
 });
 
-const pgSkip = skip || postgresAvailable();
+const pgSkip = skip || postgresAvailable() || false;
 
 describe('dashboard on PostgreSQL', { skip: pgSkip }, () => {
   let dir, pg, serve, api, browser, okFile;
