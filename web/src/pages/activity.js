@@ -85,8 +85,7 @@ export function ActivityPage({ query }) {
             <option value="">all queues</option>
             ${queues.map((q) => html`<option value=${q}>${q}</option>`)}
           </select></label>
-        <p class="muted small">${totals(buckets, 'completed')} completed, ${totals(buckets, 'failed')} failed attempts,
-          ${totals(buckets, 'discarded')} discarded (${unit}).</p>
+        <p class="muted small">${`${totals(buckets, 'completed')} completed, ${totals(buckets, 'failed')} failed attempts, ${totals(buckets, 'discarded')} discarded in this period (charted ${unit}).`}</p>
         <${Chart} title=${'Jobs ' + unit} yLabel="jobs" data=${[t, col('completed'), col('failed'), col('discarded')]}
           series=${[['completed', '#2e9d4f'], ['failed', '#d9822b'], ['discarded', '#d73a49']]} />
         <${Chart} title="Wait before start (ms)" yLabel="ms" data=${[t, col('wait_p50_ms'), col('wait_p95_ms')]}
