@@ -51,10 +51,6 @@ std::string AlertLink(const Alert& a, const nlohmann::json& labels) {
   return "/ui/alerts/" + std::to_string(a.id);
 }
 
-nlohmann::json OptTime(const std::optional<Timestamp>& t) {
-  return t ? nlohmann::json(FormatTimestamp(*t)) : nlohmann::json(nullptr);
-}
-
 }  // namespace
 
 nlohmann::json AlertToJson(const Alert& a) {
@@ -72,10 +68,10 @@ nlohmann::json AlertToJson(const Alert& a) {
           {"count", a.count},
           {"first_seen", FormatTimestamp(a.first_seen)},
           {"last_seen", FormatTimestamp(a.last_seen)},
-          {"resolved_at", OptTime(a.resolved_at)},
-          {"acked_at", OptTime(a.acked_at)},
+          {"resolved_at", TimeOrNull(a.resolved_at)},
+          {"acked_at", TimeOrNull(a.acked_at)},
           {"acked_by", a.acked_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.acked_by)},
-          {"silenced_until", OptTime(a.silenced_until)},
+          {"silenced_until", TimeOrNull(a.silenced_until)},
           {"link", AlertLink(a, labels)}};
 }
 

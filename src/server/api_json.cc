@@ -119,6 +119,10 @@ Result<std::vector<NewJob>> ParseNewJobBatch(const nlohmann::json& j, Timestamp 
   return jobs;
 }
 
+nlohmann::json TimeOrNull(const std::optional<Timestamp>& t) {
+  return t ? nlohmann::json(FormatTimestamp(*t)) : nlohmann::json(nullptr);
+}
+
 nlohmann::json JobToJson(const Job& j, bool with_errors) {
   nlohmann::json out = {
       {"id", j.id},
@@ -137,9 +141,7 @@ nlohmann::json JobToJson(const Job& j, bool with_errors) {
   auto payload = ParseJsonOrDiscarded(j.payload);
   out["payload"] = payload.is_discarded() ? nlohmann::json(j.payload) : payload;
   out["unique_key"] = j.unique_key ? nlohmann::json(*j.unique_key) : nlohmann::json(nullptr);
-  auto ts = [](const std::optional<Timestamp>& t) {
-    return t ? nlohmann::json(FormatTimestamp(*t)) : nlohmann::json(nullptr);
-  };
+  const auto& ts = TimeOrNull;
   out["started_at"] = ts(j.started_at);
   out["finished_at"] = ts(j.finished_at);
   out["lease_expires_at"] = ts(j.lease_expires_at);

@@ -35,6 +35,8 @@ Result<NewJob> ParseNewJob(const nlohmann::json& j, Timestamp now);
 Result<std::vector<NewJob>> ParseNewJobBatch(const nlohmann::json& j, Timestamp now);
 
 // Response shapes (documented in docs/openapi.json).
+// An RFC 3339 string, or null.
+nlohmann::json TimeOrNull(const std::optional<Timestamp>& t);
 nlohmann::json JobToJson(const Job& job, bool with_errors);
 nlohmann::json QueueStatsToJson(const QueueStats& stats);
 // An alert with "state" and "link" (the dashboard page of what it is

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "server/api.h"
+#include "server/api_json.h"
 #include "server/audit.h"
 
 namespace steward::server {
@@ -39,8 +40,7 @@ void Nodes(const ApiContext& ctx, httplib::Response& res) {
                    {"running", n.running},
                    {"started_at", FormatTimestamp(n.started_at)},
                    {"last_seen_at", FormatTimestamp(n.last_seen_at)},
-                   {"stopped_at", n.stopped_at ? nlohmann::json(FormatTimestamp(*n.stopped_at))
-                                               : nlohmann::json(nullptr)},
+                   {"stopped_at", TimeOrNull(n.stopped_at)},
                    {"status", NodeStatus(n, now, ctx.dashboard.node_stale_after)}});
   }
   WriteJson(res, 200, {{"nodes", std::move(out)}});

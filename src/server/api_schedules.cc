@@ -5,16 +5,13 @@
 #include <optional>
 
 #include "core/json_limits.h"
+#include "server/api_json.h"
 #include "server/audit.h"
 #include "steward/cron.h"
 
 namespace steward::server {
 
 namespace {
-
-nlohmann::json OptTime(const std::optional<Timestamp>& t) {
-  return t ? nlohmann::json(FormatTimestamp(*t)) : nlohmann::json(nullptr);
-}
 
 // The next fire times of a schedule as UTC instants (the page shows them in
 // the schedule's zone and the viewer's): [] for a paused or disabled one.
@@ -97,10 +94,10 @@ nlohmann::json ScheduleToJson(const Schedule& s) {
       {"paused", s.paused},
       {"source", s.spec.source},
       {"grace_seconds", std::chrono::duration_cast<std::chrono::seconds>(s.spec.grace).count()},
-      {"next_fire_at", OptTime(s.next_fire_at)},
-      {"last_fired_at", OptTime(s.last_fired_at)},
-      {"last_success_at", OptTime(s.last_success_at)},
-      {"last_failure_at", OptTime(s.last_failure_at)},
+      {"next_fire_at", TimeOrNull(s.next_fire_at)},
+      {"last_fired_at", TimeOrNull(s.last_fired_at)},
+      {"last_success_at", TimeOrNull(s.last_success_at)},
+      {"last_failure_at", TimeOrNull(s.last_failure_at)},
       {"consecutive_failures", s.consecutive_failures},
       {"skipped_count", s.skipped_count},
       {"last_job_id", s.last_job_id ? nlohmann::json(*s.last_job_id) : nlohmann::json(nullptr)},
@@ -122,13 +119,13 @@ nlohmann::json CheckToJson(const Check& c) {
       {"schedule", c.spec.schedule ? nlohmann::json(*c.spec.schedule) : nlohmann::json(nullptr)},
       {"state", CheckStateName(c.state)},
       {"started", c.started},
-      {"started_at", OptTime(c.started_at)},
-      {"last_ping_at", OptTime(c.last_ping_at)},
+      {"started_at", TimeOrNull(c.started_at)},
+      {"last_ping_at", TimeOrNull(c.last_ping_at)},
       {"last_ping_kind", c.last_ping_kind},
       {"last_exit_status",
        c.last_exit_status ? nlohmann::json(*c.last_exit_status) : nlohmann::json(nullptr)},
       {"last_ping_body", c.last_ping_body},
-      {"last_success_at", OptTime(c.last_success_at)},
+      {"last_success_at", TimeOrNull(c.last_success_at)},
       {"ping_count", c.ping_count},
   };
 }

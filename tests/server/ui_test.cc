@@ -96,7 +96,7 @@ TEST_F(UiTest, AppRoutesGetIndexAndMissingFilesAre404) {
 }
 
 TEST_F(UiTest, ApiResponsesCarryTheApiSecurityHeaders) {
-  auto r = GetWith("/api/v1/jobs", Bearer(testing::kAdminToken));
+  auto r = GetWith("/api/v1/queues", Bearer(testing::kAdminToken));
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(Header(r, "Content-Security-Policy"), "default-src 'none'; frame-ancestors 'none'");
   EXPECT_EQ(Header(r, "X-Content-Type-Options"), "nosniff");
