@@ -100,7 +100,7 @@ async function loadOnce(browser, base, cookie) {
     files.set(urls.get(e.requestId), e.encodedDataLength);
   });
   await page.goto(base + '/ui/');
-  await page.waitForFunction(() => window.__stewardNowRendered !== undefined, null, { timeout: 60000 });
+  await page.waitForFunction(() => window.__stewardNowRendered !== undefined, null, { timeout: 300000 });
   const rendered = await page.evaluate(() => window.__stewardNowRendered);
   const apiMs = await page.evaluate(() => {
     const e = performance.getEntriesByType('resource').find((r) => r.name.includes('/api/v1/overview'));

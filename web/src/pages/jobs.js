@@ -23,7 +23,8 @@ export function JobCard({ job }) {
       <${Badge} state=${job.state} /></span>
     <span class="meta">queue ${job.queue} · attempt ${job.attempt}/${job.max_attempts} ·
       created <${Time} at=${job.created_at} /></span>
-    ${err ? html`<span class="err">${err}</span>` : null}
+    ${err && job.state === 'completed' ? html`<span class="meta">earlier error: ${err}</span>` : null}
+    ${err && job.state !== 'completed' ? html`<span class="err">${err}</span>` : null}
   </a></li>`;
 }
 
