@@ -24,18 +24,25 @@ const POLL_MS = 5000;
 export function usePoll(load, deps, intervalMs = POLL_MS) {
   const [state, setState] = useState({ data: null, error: null, loading: true });
   const seq = useRef(0);
-  const run = useCallback(async () => {
+  const inFlight = useRef(false);
+  // A slow server is not asked again while it still answers the last poll:
+  // requests never pile up behind each other.
+  const run = useCallback(async (force) => {
+    if (inFlight.current && force !== true) return;
+    inFlight.current = true;
     const mine = ++seq.current;
     try {
       const data = await load();
       if (mine === seq.current) setState({ data, error: null, loading: false });
     } catch (error) {
       if (mine === seq.current) setState((s) => ({ data: s.data, error, loading: false }));
+    } finally {
+      if (mine === seq.current) inFlight.current = false;
     }
   }, deps);
   useEffect(() => {
     setState({ data: null, error: null, loading: true });
-    run();
+    run(true);
     let timer = null;
     const start = () => {
       if (timer === null && intervalMs > 0) timer = setInterval(run, intervalMs);
@@ -52,11 +59,12 @@ export function usePoll(load, deps, intervalMs = POLL_MS) {
     document.addEventListener('visibilitychange', onVisibility);
     return () => {
       seq.current++;
+      inFlight.current = false;
       stop();
       document.removeEventListener('visibilitychange', onVisibility);
     };
   }, [run]);
-  return { ...state, reload: run };
+  return { ...state, reload: () => run(true) };
 }
 
 // ---- formatting ----------------------------------------------------------
