@@ -331,6 +331,7 @@ describe('dashboard on SQLite', { skip }, () => {
     await check('login', '/ui/login?next=%2Fui%2F', DESKTOP, 'light');
     console.log(`screenshots in ${SHOTS}`);
     if (process.env.UPDATE_DOC_SCREENSHOTS === '1') {
+      ensureDir(join(ROOT, 'docs', 'img'));
       for (const [name] of [...pages, ['login']]) {
         for (const suffix of ['phone', 'desktop']) copyFileSync(join(SHOTS, `${name}-${suffix}.png`), join(ROOT, 'docs', 'img', `dashboard-${name}-${suffix}.png`));
       }
