@@ -102,6 +102,13 @@ async function loadOnce(browser, base, cookie) {
   await page.goto(base + '/ui/');
   await page.waitForFunction(() => window.__stewardNowRendered !== undefined, null, { timeout: 300000 });
   const rendered = await page.evaluate(() => window.__stewardNowRendered);
+  if (process.env.TIMINGS) {
+    console.log(await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      return [`html ${nav.responseStart.toFixed(0)}-${nav.responseEnd.toFixed(0)} dcl ${nav.domContentLoadedEventEnd.toFixed(0)}`,
+        ...performance.getEntriesByType('resource').map((r) => `${r.name.replace(location.origin, '')} ${r.startTime.toFixed(0)}-${r.responseEnd.toFixed(0)}`)].join('\n');
+    }));
+  }
   const apiMs = await page.evaluate(() => {
     const e = performance.getEntriesByType('resource').find((r) => r.name.includes('/api/v1/overview'));
     return e ? e.duration : null;

@@ -28,7 +28,7 @@ export function loginUrl() {
 let onUnauthorized = () => { location.assign(loginUrl()); };
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
-async function request(method, path, body) {
+async function request(method, path, body, quiet401) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && session.csrf) headers['X-CSRF-Token'] = session.csrf;
@@ -53,13 +53,32 @@ async function request(method, path, body) {
   if (!res.ok) {
     const err = data && data.error ? data.error : {};
     const message = err.message || `${res.status} ${res.statusText}`;
-    if (res.status === 401 && path !== '/api/v1/session') onUnauthorized();
+    if (res.status === 401 && path !== '/api/v1/session' && !quiet401) onUnauthorized();
     throw new ApiError(res.status, message, err.code);
   }
   return data;
 }
 
-export const get = (path) => request('GET', path);
+// A GET started before the page that needs it exists (the landing page's
+// data, in parallel with the session check); the first get() of the same
+// path takes it over.
+const early = new Map();
+export function prefetch(path) {
+  // A 401 here is left to the session check, which sends the viewer to the
+  // login page once (two redirects at once would race).
+  const p = request('GET', path, undefined, true);
+  p.catch(() => {}); // its consumer sees the error; none unhandled if none comes
+  early.set(path, p);
+}
+
+export const get = (path) => {
+  const p = early.get(path);
+  if (p) {
+    early.delete(path);
+    return p;
+  }
+  return request('GET', path);
+};
 export const post = (path, body) => request('POST', path, body === undefined ? {} : body);
 
 // Builds "/api/v1/x?a=1&b=2", leaving out empty values.

@@ -1,17 +1,47 @@
 // The dashboard's shell: session check, path routing under /ui/, navigation,
 // the confirm dialog and result notices. Pages live in pages/*.js.
 import { html, render, useState, useEffect } from './vendor/preact-htm.js';
-import { loadSession, session, logout, safeNext, loginUrl } from './api.js';
+import { loadSession, session, logout, safeNext, loginUrl, prefetch } from './api.js';
 import { ConfirmDialog, Notices, navigate } from './ui.js';
 import { NowPage } from './pages/now.js';
-import { JobsPage, JobPage } from './pages/jobs.js';
-import { FailuresPage, FailurePage } from './pages/failures.js';
-import { SchedulesPage, SchedulePage } from './pages/schedules.js';
-import { ChecksPage, CheckPage } from './pages/checks.js';
-import { AlertsPage, AlertPage } from './pages/alerts.js';
-import { QueuesPage, QueuePage, NodesPage } from './pages/queues.js';
-import { ActivityPage } from './pages/activity.js';
-import { LoginPage } from './pages/login.js';
+
+// Only the Now page (the landing page) is in the first load; the others are
+// fetched when first opened, so a phone downloads little to see what is wrong.
+function lazy(load, name) {
+  let loaded = null;
+  return function LazyPage(props) {
+    const [Page, setPage] = useState(() => loaded);
+    const [error, setError] = useState(null);
+    useEffect(() => {
+      if (Page) return;
+      load().then((m) => { loaded = m[name]; setPage(() => loaded); }, setError);
+    }, []);
+    if (error) return html`<section class="page"><p class="error" role="alert">Could not load the page: ${error.message}</p></section>`;
+    if (!Page) return html`<section class="page"><p class="muted loading" role="status">Loading…</p></section>`;
+    return html`<${Page} ...${props} />`;
+  };
+}
+const jobs = () => import('./pages/jobs.js');
+const failures = () => import('./pages/failures.js');
+const schedules = () => import('./pages/schedules.js');
+const checks = () => import('./pages/checks.js');
+const alerts = () => import('./pages/alerts.js');
+const queues = () => import('./pages/queues.js');
+const JobsPage = lazy(jobs, 'JobsPage');
+const JobPage = lazy(jobs, 'JobPage');
+const FailuresPage = lazy(failures, 'FailuresPage');
+const FailurePage = lazy(failures, 'FailurePage');
+const SchedulesPage = lazy(schedules, 'SchedulesPage');
+const SchedulePage = lazy(schedules, 'SchedulePage');
+const ChecksPage = lazy(checks, 'ChecksPage');
+const CheckPage = lazy(checks, 'CheckPage');
+const AlertsPage = lazy(alerts, 'AlertsPage');
+const AlertPage = lazy(alerts, 'AlertPage');
+const QueuesPage = lazy(queues, 'QueuesPage');
+const QueuePage = lazy(queues, 'QueuePage');
+const NodesPage = lazy(queues, 'NodesPage');
+const ActivityPage = lazy(() => import('./pages/activity.js'), 'ActivityPage');
+const LoginPage = lazy(() => import('./pages/login.js'), 'LoginPage');
 
 const ROUTES = [
   [/^\/ui\/?$/, NowPage],
@@ -146,6 +176,9 @@ document.addEventListener('click', (e) => {
   e.preventDefault();
   navigate(href);
 });
+
+// The Now page's data is asked for while the session is checked.
+if (location.pathname === '/ui/' || location.pathname === '/ui') prefetch('/api/v1/overview');
 
 const root = document.getElementById('app');
 root.textContent = '';
