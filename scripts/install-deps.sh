@@ -12,6 +12,7 @@ PACKAGES=(
   libcpp-httplib-dev prometheus-cpp-dev libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   prometheus python3 python3-aiosmtpd procps yamllint openssl
+  chromium
 )
 
 # Node.js validates the Kubernetes manifests (deploy/validate). The machine
@@ -27,8 +28,16 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# The dashboard's npm packages (web/package-lock.json): embedded in the
+# binary at build time (web/vendor.list) and used by the browser tests.
+web_npm() {
+  echo "install-deps: npm ci in web/"
+  (cd "$(dirname "$0")/../web" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+  web_npm
   exit 0
 fi
 
@@ -40,3 +49,4 @@ $SUDO apt-get update -qq
 # The postgresql packages try to start a cluster; tests run their own, so a
 # policy-rc.d refusal (containers) is fine.
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+web_npm
