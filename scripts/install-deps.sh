@@ -30,9 +30,17 @@ done
 
 # The dashboard's npm packages (web/package-lock.json): embedded in the
 # binary at build time (web/vendor.list) and used by the browser tests.
+# Only when the lockfile changed: a reinstall touches every file, which
+# would re-embed the dashboard and relink on every build.
 web_npm() {
+  local web
+  web="$(dirname "$0")/../web"
+  if [ -f "$web/node_modules/.package-lock.json" ] &&
+     [ ! "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+    return 0
+  fi
   echo "install-deps: npm ci in web/"
-  (cd "$(dirname "$0")/../web" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -8,6 +8,7 @@
 #include "server/api.h"
 #include "server/api_json.h"
 #include "server/audit.h"
+#include "watch/notify.h"
 
 namespace steward::server {
 
@@ -16,39 +17,11 @@ namespace {
 constexpr int kDefaultAlertLimit = 100;
 constexpr int kMaxAlertLimit = 1000;
 
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
-
-// The dashboard page about what the alert is about (CONTRACT "URLs").
+// The dashboard page about what the alert is about: the same page its
+// notifications link (watch/notify_links.cc), else the alert's own.
 std::string AlertLink(const Alert& a, const nlohmann::json& labels) {
-  auto label = [&](const char* key) {
-    return labels.is_object() && labels.contains(key) && labels[key].is_string()
-               ? labels[key].get<std::string>()
-               : std::string();
-  };
-  if ((a.rule == "job_discarded" || a.rule == "kind_failing" || a.rule == "kind_failure_ratio") &&
-      !label("kind").empty()) {
-    return "/ui/failures?kind=" + PercentEncode(label("kind"));
-  }
-  if (a.rule == "check_down" && !label("check").empty()) return "/ui/checks/" + PercentEncode(label("check"));
-  if (a.rule == "schedule_broken" && !label("schedule").empty()) {
-    return "/ui/schedules/" + PercentEncode(label("schedule"));
-  }
-  if (a.rule == "queue_lag" && !label("queue").empty()) return "/ui/queues/" + PercentEncode(label("queue"));
-  if (a.rule == "worker_lost") return "/ui/nodes";
-  return "/ui/alerts/" + std::to_string(a.id);
+  std::string path = notify::AlertSubjectPath(a.rule, labels);
+  return path.empty() ? "/ui/alerts/" + std::to_string(a.id) : path;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "server/api.h"
 #include "server/api_json.h"
+#include "watch/notify.h"
 
 namespace steward::server {
 
@@ -63,14 +64,14 @@ void Overview(const ApiContext& ctx, httplib::Response& res) {
                                    "Check " + c.spec.name + (is_down ? " is down" : " is late"),
                                    c.last_ping_at ? "last ping " + FormatTimestamp(*c.last_ping_at)
                                                   : "never pinged",
-                                   "/ui/checks/" + c.spec.name));
+                                   "/ui/checks/" + notify::PercentEncode(c.spec.name)));
       }
       out["checks_down"] = down;
       out["checks_late"] = late;
     } else {
       note("checks", checks.status());
     }
-    if (auto queues = ctx.store->QueueStatsAll(now); queues.ok()) {
+    if (auto queues = ctx.store->QueueLagAll(now); queues.ok()) {
       int lagging = 0;
       for (const auto& q : *queues) {
         if (q.paused || !q.oldest_due_age || *q.oldest_due_age <= ctx.dashboard.queue_lag_threshold) {
@@ -81,7 +82,7 @@ void Overview(const ApiContext& ctx, httplib::Response& res) {
         problems.push_back(Problem("queue", "warning", "Queue " + q.queue + " is lagging",
                                    "oldest due job waited " + std::to_string(minutes) + " min; " +
                                        PluralJobs(q.due) + " due",
-                                   "/ui/queues/" + q.queue));
+                                   "/ui/queues/" + notify::PercentEncode(q.queue)));
       }
       out["queues_lagging"] = lagging;
     } else {
@@ -111,7 +112,7 @@ void Overview(const ApiContext& ctx, httplib::Response& res) {
       for (const auto& [kind, n] : by_kind) {
         problems.push_back(Problem("discarded", "error",
                                    PluralJobs(n) + " of kind " + kind + " discarded in 24 h",
-                                   "they failed every attempt", "/ui/failures?kind=" + kind));
+                                   "they failed every attempt", "/ui/failures?kind=" + notify::PercentEncode(kind)));
       }
     } else {
       note("failed jobs", failed.status());

@@ -176,6 +176,11 @@ DashboardLinkSet DashboardLinks(const Notification& n, const std::string& dashbo
 // RFC 3986 percent-encoding of everything but unreserved characters, for a
 // path segment or a query value.
 std::string PercentEncode(std::string_view s);
+// The dashboard page (a path under /ui/) of what an alert of `rule` with
+// `labels` is about: its failure groups, check, schedule, queue or the
+// nodes; "" when only the alert's own page fits. Notifications and the
+// alerts API link the same page.
+std::string AlertSubjectPath(std::string_view rule, const nlohmann::json& labels);
 // Retry-After: delta seconds or an HTTP-date; nullopt when unparsable.
 std::optional<Micros> ParseRetryAfter(std::string_view value, Timestamp now);
 // X-Sentry-Rate-Limits: the longest limit that applies to error events

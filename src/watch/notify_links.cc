@@ -11,30 +11,16 @@ namespace steward::notify {
 
 namespace {
 
-std::string Label(const Notification& n, const char* key) {
-  if (!n.labels.is_object() || !n.labels.contains(key)) return "";
-  const auto& v = n.labels[key];
+std::string Label(const nlohmann::json& labels, const char* key) {
+  if (!labels.is_object() || !labels.contains(key)) return "";
+  const auto& v = labels[key];
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
-// The page of what an alert is about, as a path under the dashboard; ""
-// when only the alert's own page fits. Rules and labels: watch/alert_*rules.cc.
+// The page of what a notification is about: the digest's is the Now page.
 std::string SubjectPath(const Notification& n) {
   if (n.event == "digest" || n.event == "test") return "/ui/";
-  if (n.rule == "job_discarded" || n.rule == "kind_failing" || n.rule == "kind_failure_ratio") {
-    if (auto kind = Label(n, "kind"); !kind.empty()) return "/ui/failures?kind=" + PercentEncode(kind);
-  }
-  if (n.rule == "check_down") {
-    if (auto name = Label(n, "check"); !name.empty()) return "/ui/checks/" + PercentEncode(name);
-  }
-  if (n.rule == "schedule_broken") {
-    if (auto name = Label(n, "schedule"); !name.empty()) return "/ui/schedules/" + PercentEncode(name);
-  }
-  if (n.rule == "queue_lag") {
-    if (auto name = Label(n, "queue"); !name.empty()) return "/ui/queues/" + PercentEncode(name);
-  }
-  if (n.rule == "worker_lost") return "/ui/nodes";
-  return "";
+  return AlertSubjectPath(n.rule, n.labels);
 }
 
 // "14:00 UTC", with the date when it is not the day of `ref`.
@@ -46,6 +32,23 @@ std::string ClockTime(Timestamp t, Timestamp ref) {
 }
 
 }  // namespace
+
+std::string AlertSubjectPath(std::string_view rule, const nlohmann::json& labels) {
+  if (rule == "job_discarded" || rule == "kind_failing" || rule == "kind_failure_ratio") {
+    if (auto kind = Label(labels, "kind"); !kind.empty()) return "/ui/failures?kind=" + PercentEncode(kind);
+  }
+  if (rule == "check_down") {
+    if (auto name = Label(labels, "check"); !name.empty()) return "/ui/checks/" + PercentEncode(name);
+  }
+  if (rule == "schedule_broken") {
+    if (auto name = Label(labels, "schedule"); !name.empty()) return "/ui/schedules/" + PercentEncode(name);
+  }
+  if (rule == "queue_lag") {
+    if (auto name = Label(labels, "queue"); !name.empty()) return "/ui/queues/" + PercentEncode(name);
+  }
+  if (rule == "worker_lost") return "/ui/nodes";
+  return "";
+}
 
 std::string PercentEncode(std::string_view s) {
   static const char* kHex = "0123456789ABCDEF";

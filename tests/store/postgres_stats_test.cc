@@ -108,7 +108,7 @@ TEST(PostgresQueueStatsTest, CountsMatchTheTableAfterConcurrentNodesAndOtherWrit
           c.kind = kinds[i % 4];
           if (c.kind == JobCompletion::Kind::kRetry || c.kind == JobCompletion::Kind::kDiscard) {
             c.error =
-                AttemptError{.attempt = c.attempt, .at = T0(), .message = "boom", .detail = ""};
+                AttemptError{.attempt = c.attempt, .at = T0(), .message = "boom", .detail = "", .worker = "", .duration = std::nullopt};
           }
           done.push_back(c);
         }

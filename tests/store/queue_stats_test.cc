@@ -1,4 +1,4 @@
-// Conformance: QueueStatsAll and QueueSetPaused.
+// Conformance: QueueStatsAll, QueueLagAll and QueueSetPaused.
 #include <chrono>
 #include <vector>
 
@@ -121,6 +121,47 @@ TEST_P(QueueStatsTest, PausedQueuesAreReportedEvenWithoutJobs) {
 TEST_P(QueueStatsTest, PauseRejectsBadQueueNames) {
   EXPECT_THAT(store().QueueSetPaused("", true), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(store().QueueSetPaused("white space", true), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_P(QueueStatsTest, LagAgreesWithTheFullStatsAndIgnoresFinishedJobs) {
+  // mail: due at 2 and 6, one for later, one completed long ago (finished
+  // jobs never make a queue lag); idle: only finished work; paused: settings.
+  auto job = [](const char* queue, double run_at) {
+    NewJob j = MakeJob("k", queue);
+    j.run_at = At(run_at);
+    return j;
+  };
+  std::vector<NewJob> old = {job("mail", -50), job("idle", -50)};
+  ASSERT_OK(store().JobInsertMany(old, At(-60)));
+  for (const char* q : {"mail", "idle"}) {
+    std::vector<Job> c = Claim(q, 1, At(-40));
+    ASSERT_EQ(c.size(), 1u);
+    std::vector<JobCompletion> done = {Completion(c[0], JobCompletion::Kind::kCompleted, At(-39))};
+    ASSERT_OK(store().JobCompleteMany(done));
+  }
+  Insert(job("mail", 2), At(0));
+  Insert(job("mail", 6), At(0));
+  Insert(job("mail", 100), At(0));
+  ASSERT_OK(store().QueueSetPaused("paused", true));
+
+  auto lag = store().QueueLagAll(At(10));
+  ASSERT_TRUE(lag.ok()) << lag.status().ToString();
+  const QueueStats* mail = Find(*lag, "mail");
+  ASSERT_NE(mail, nullptr);
+  EXPECT_EQ(mail->due, 2);
+  ASSERT_TRUE(mail->oldest_due_age.has_value());
+  EXPECT_EQ(*mail->oldest_due_age, std::chrono::seconds(8));
+  const QueueStats* full = Find(Stats(At(10)), "mail");
+  ASSERT_NE(full, nullptr);
+  EXPECT_EQ(full->due, mail->due);
+  EXPECT_EQ(full->oldest_due_age, mail->oldest_due_age);
+  const QueueStats* paused = Find(*lag, "paused");
+  ASSERT_NE(paused, nullptr) << "a queue with settings is listed";
+  EXPECT_TRUE(paused->paused);
+  EXPECT_EQ(paused->due, 0);
+  const QueueStats* idle = Find(*lag, "idle");
+  EXPECT_TRUE(idle == nullptr || (idle->due == 0 && !idle->oldest_due_age))
+      << "only finished jobs: nothing due";
 }
 
 STEWARD_INSTANTIATE_STORE_SUITE(QueueStatsTest);

@@ -103,6 +103,10 @@ class FaultStore final : public Store {
     if (unreachable_) return Unavailable("injected: database unreachable");
     return inner_->QueueStatsAll(now);
   }
+  Result<std::vector<QueueStats>> QueueLagAll(Timestamp now) override {
+    if (unreachable_) return Unavailable("injected: database unreachable");
+    return inner_->QueueLagAll(now);
+  }
   Status QueueSetPaused(const std::string& queue, bool paused) override {
     return inner_->QueueSetPaused(queue, paused);
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -69,6 +70,7 @@ class SqliteStore final : public TxnStore {
   Result<int> JobDeleteFinished(const JobDeleteFinishedParams& p) override;
 
   Result<std::vector<QueueStats>> QueueStatsAll(Timestamp now) override;
+  Result<std::vector<QueueStats>> QueueLagAll(Timestamp now) override;
   Status QueueSetPaused(const std::string& queue, bool paused) override;
 
   // --- AlertStore (alert_store.h); the writes are TxnStore's ---
@@ -117,6 +119,8 @@ class SqliteStore final : public TxnStore {
   // kFailedPrecondition if `version` is newer than this binary knows.
   static Status CheckNotNewer(const Conn& conn, int version);
   // Runs one write statement on the writer connection; returns changes().
+  // Adds every queue with settings to `by_queue` (reader, caller's txn).
+  Status ReadQueueSettings(std::map<std::string, QueueStats>& by_queue);
   Result<int> WriterRun(const std::string& sql, std::string_view what,
                         const std::function<void(Stmt&)>& bind);
   // Records an attempt's error, run by `worker` until `ended_at`; caller
