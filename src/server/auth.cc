@@ -214,7 +214,8 @@ std::optional<Caller> Authenticator::CheckOpen(const httplib::Request& req,
   // DNS rebinding: a page served from evil.example, whose name then
   // resolves to 127.0.0.1, is same-origin with "us" as far as the browser
   // knows, but its requests still say Host: evil.example.
-  std::string_view host = HostName(req.get_header_value("Host"));
+  const std::string host_header = req.get_header_value("Host");  // HostName views into it
+  std::string_view host = HostName(host_header);
   if (!host.empty() && !IsLoopbackHost(host)) {
     WriteError(res, 403, std::string_view("permission_denied"),
                "this listener has no API token and only answers loopback host names "

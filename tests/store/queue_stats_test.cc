@@ -151,7 +151,8 @@ TEST_P(QueueStatsTest, LagAgreesWithTheFullStatsAndIgnoresFinishedJobs) {
   EXPECT_EQ(mail->due, 2);
   ASSERT_TRUE(mail->oldest_due_age.has_value());
   EXPECT_EQ(*mail->oldest_due_age, std::chrono::seconds(8));
-  const QueueStats* full = Find(Stats(At(10)), "mail");
+  const std::vector<QueueStats> all = Stats(At(10));
+  const QueueStats* full = Find(all, "mail");
   ASSERT_NE(full, nullptr);
   EXPECT_EQ(full->due, mail->due);
   EXPECT_EQ(full->oldest_due_age, mail->oldest_due_age);
