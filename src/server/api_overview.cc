@@ -14,7 +14,8 @@ namespace steward::server {
 namespace {
 
 constexpr int kMaxOverviewAlerts = 100;
-constexpr int kMaxDiscardedScan = 2000;
+// Kinds listed on the Now page; the Failures page has the rest.
+constexpr int kMaxDiscardedKinds = 20;
 
 std::string PluralJobs(int64_t n) { return std::to_string(n) + (n == 1 ? " job" : " jobs"); }
 
@@ -99,23 +100,17 @@ void Overview(const ApiContext& ctx, httplib::Response& res) {
     } else {
       note("activity", rows.status());
     }
-    // Which kinds: the rollups are per queue, so the kinds come from the
-    // (bounded, newest first) failed-job list.
-    FailedJobListParams fp;
-    fp.since = now - std::chrono::hours(24);
-    fp.limit = kMaxDiscardedScan;
-    if (auto failed = ctx.store->FailedJobList(fp); failed.ok()) {
-      std::map<std::string, int64_t> by_kind;
-      for (const auto& f : *failed) {
-        if (f.state == JobState::kDiscarded) ++by_kind[f.kind];
-      }
-      for (const auto& [kind, n] : by_kind) {
+    // Which kinds: the rollups are per queue; an index of recent discards
+    // has the kinds.
+    if (auto kinds = ctx.store->DiscardedCountByKind(now - std::chrono::hours(24), kMaxDiscardedKinds);
+        kinds.ok()) {
+      for (const auto& [kind, n] : *kinds) {
         problems.push_back(Problem("discarded", "error",
                                    PluralJobs(n) + " of kind " + kind + " discarded in 24 h",
                                    "they failed every attempt", "/ui/failures?kind=" + notify::PercentEncode(kind)));
       }
     } else {
-      note("failed jobs", failed.status());
+      note("discarded jobs", kinds.status());
     }
     if (auto nodes = ctx.store->NodeList(); nodes.ok()) {
       int stale = 0, alive = 0;

@@ -219,6 +219,16 @@ BuiltSql FailedJobListSql(const FailedJobListParams& p, const SearchDialect& sd)
   return b;
 }
 
+std::string DiscardedCountByKindSql(const Dialect& d) {
+  // The term spells the partial index's: state = 'discarded', ordered by
+  // finished_at, holding kind. SQLite is told the index: without statistics
+  // its planner prefers jobs_finished, which also holds every completed job.
+  return std::string("SELECT kind, count(*) FROM jobs ") +
+         (d.postgres ? "" : "INDEXED BY jobs_discarded_at ") +
+         "WHERE state = 'discarded' AND finished_at >= " +
+         d.TimeParam(1) + " GROUP BY kind ORDER BY count(*) DESC, kind LIMIT " + d.Param(2);
+}
+
 Status ValidateAuditEntry(const AuditEntry& e) {
   if (e.actor.empty()) return InvalidArgument("audit entry without an actor");
   if (e.action.empty()) return InvalidArgument("audit entry without an action");

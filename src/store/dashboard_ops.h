@@ -90,6 +90,9 @@ struct SearchDialect {
 // message, failed_at (micros); newest failure first.
 BuiltSql FailedJobListSql(const FailedJobListParams& p, const SearchDialect& sd);
 
+// Columns: kind, count; 1 since (micros), 2 limit. Most first.
+std::string DiscardedCountByKindSql(const Dialect& d);
+
 Status ValidateJobSearch(const JobSearchParams& p);
 // The lowest id the scan may examine: the scan_limit-th row below the
 // cursor (of the filtered state when it is indexed). No row: fewer rows

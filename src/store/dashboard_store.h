@@ -105,6 +105,12 @@ struct FailedJobListParams {
   int limit = 10000;  // newest first; the caller reports truncation
 };
 
+// How many jobs of one kind were discarded since a time (the Now page).
+struct KindCount {
+  std::string kind;
+  int64_t count = 0;
+};
+
 // --- job search (the Jobs page) ----------------------------------------------
 struct JobSearchParams {
   std::optional<JobState> state;
@@ -158,6 +164,11 @@ class DashboardStore {
   // Discarded and retryable jobs whose latest failure is at or after
   // p.since, newest first, at most p.limit.
   virtual Result<std::vector<FailedJob>> FailedJobList(const FailedJobListParams& p) = 0;
+
+  // Jobs discarded (finished_at) at or after `since`, counted per kind,
+  // most first, at most `limit` kinds. Reads an index of recent discards,
+  // never the completed history.
+  virtual Result<std::vector<KindCount>> DiscardedCountByKind(Timestamp since, int limit) = 0;
 
   // The Jobs page's filtered, bounded, cursor-paginated list.
   virtual Result<JobSearchPage> JobSearch(const JobSearchParams& p) = 0;

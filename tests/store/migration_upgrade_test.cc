@@ -141,6 +141,20 @@ TEST_P(MigrationUpgradeTest, PreviousVersionWithDataUpgradesAndKeepsIt) {
   ASSERT_EQ(failed->size(), 1u);
   EXPECT_EQ((*failed)[0].last_error, "old failure");
 
+  // Queue stats count the old rows (SQLite fills its finished counts in
+  // migration 5), and the Now page's count of recent discards finds them.
+  auto stats = store.QueueStatsAll(At(1));
+  ASSERT_OK(stats);
+  ASSERT_EQ(stats->size(), 1u);
+  EXPECT_EQ((*stats)[0].discarded, 1);
+  EXPECT_EQ((*stats)[0].available, 1);
+  EXPECT_EQ((*stats)[0].due, 1);
+  auto kinds = store.DiscardedCountByKind(T0(), 10);
+  ASSERT_OK(kinds);
+  ASSERT_EQ(kinds->size(), 1u);
+  EXPECT_EQ((*kinds)[0].kind, "old.kind");
+  EXPECT_EQ((*kinds)[0].count, 1);
+
   // The old alert can be acknowledged.
   auto alert = store.AlertGetOpen("fp");
   ASSERT_OK(alert);

@@ -165,6 +165,103 @@ TEST_P(QueueStatsTest, LagAgreesWithTheFullStatsAndIgnoresFinishedJobs) {
       << "only finished jobs: nothing due";
 }
 
+TEST_P(QueueStatsTest, CountsFollowJobsOutOfFinishedStatesAndRetention) {
+  // SQLite keeps finished counts in a table (migration 5): every way out of
+  // a finished state must take the job back out of its count.
+  auto job = [](const char* kind) {
+    NewJob j = MakeJob(kind, "mail");
+    j.max_attempts = 1;
+    return j;
+  };
+  std::vector<NewJob> jobs = {job("a"), job("a"), job("b"), job("c")};
+  ASSERT_OK(store().JobInsertMany(jobs, At(0)));
+  std::vector<Job> c = Claim("mail", 4, At(1));
+  ASSERT_EQ(c.size(), 4u);
+  std::vector<JobCompletion> batch = {Completion(c[0], JobCompletion::Kind::kCompleted, At(2)),
+                                      Completion(c[1], JobCompletion::Kind::kRetry, At(2)),
+                                      Completion(c[2], JobCompletion::Kind::kRetry, At(2)),
+                                      Completion(c[3], JobCompletion::Kind::kCompleted, At(2))};
+  ASSERT_OK(store().JobCompleteMany(batch));
+  std::vector<QueueStats> all = Stats(At(3));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].completed, 2);
+  EXPECT_EQ(all[0].discarded, 2);
+
+  // A person retries a discarded job: discarded -> available.
+  ASSERT_OK(store().JobRetry(c[1].id, At(4)));
+  all = Stats(At(5));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].discarded, 1);
+  EXPECT_EQ(all[0].available, 1);
+  // ... then discards it by hand: available -> discarded.
+  ASSERT_OK(store().JobDiscard(c[1].id, At(6)));
+  all = Stats(At(7));
+  EXPECT_EQ(all[0].discarded, 2);
+  EXPECT_EQ(all[0].available, 0);
+
+  // Retention deletes every finished job: the queue has nothing left.
+  JobDeleteFinishedParams del;
+  del.completed_before = At(100);
+  del.failed_before = At(100);
+  auto deleted = store().JobDeleteFinished(del);
+  ASSERT_OK(deleted);
+  EXPECT_EQ(*deleted, 4);
+  EXPECT_THAT(Stats(At(101)), IsEmpty()) << "a queue whose jobs are all gone is not listed";
+
+  // New work in the same queue counts from zero.
+  Insert(job("a"), At(102));
+  c = Claim("mail", 1, At(103));
+  ASSERT_EQ(c.size(), 1u);
+  std::vector<JobCompletion> one = {Completion(c[0], JobCompletion::Kind::kCompleted, At(104))};
+  ASSERT_OK(store().JobCompleteMany(one));
+  all = Stats(At(105));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].completed, 1);
+  EXPECT_EQ(all[0].discarded, 0);
+}
+
+TEST_P(QueueStatsTest, DiscardedCountByKindCountsRecentDiscardsMostFirst) {
+  auto job = [](const char* kind, const char* queue) {
+    NewJob j = MakeJob(kind, queue);
+    j.max_attempts = 1;
+    return j;
+  };
+  // Old discards (before `since`), recent ones in two queues, and a
+  // completed job and a retryable one, which are not discards.
+  std::vector<NewJob> jobs = {job("old", "q"), job("mail", "q"), job("mail", "r"),
+                              job("mail", "q"), job("sms", "q"),  job("ok", "q")};
+  ASSERT_OK(store().JobInsertMany(jobs, At(0)));
+  std::vector<Job> c = Claim("q", 1, At(1));  // "old"
+  ASSERT_EQ(c.size(), 1u);
+  std::vector<JobCompletion> first = {Completion(c[0], JobCompletion::Kind::kRetry, At(2))};
+  ASSERT_OK(store().JobCompleteMany(first));
+  std::vector<Job> rest = Claim("q", 4, At(10));
+  std::vector<Job> r = Claim("r", 1, At(10));
+  ASSERT_EQ(rest.size(), 4u);
+  ASSERT_EQ(r.size(), 1u);
+  std::vector<JobCompletion> batch;
+  for (const Job& j : rest) {
+    batch.push_back(Completion(j, j.kind == "ok" ? JobCompletion::Kind::kCompleted
+                                                 : JobCompletion::Kind::kRetry, At(11)));
+  }
+  batch.push_back(Completion(r[0], JobCompletion::Kind::kRetry, At(11)));
+  ASSERT_OK(store().JobCompleteMany(batch));
+
+  auto kinds = store().DiscardedCountByKind(At(5), 10);
+  ASSERT_OK(kinds);
+  ASSERT_EQ(kinds->size(), 2u);
+  EXPECT_EQ((*kinds)[0].kind, "mail");
+  EXPECT_EQ((*kinds)[0].count, 3) << "both queues";
+  EXPECT_EQ((*kinds)[1].kind, "sms");
+  EXPECT_EQ((*kinds)[1].count, 1);
+
+  auto top = store().DiscardedCountByKind(At(0), 1);
+  ASSERT_OK(top);
+  ASSERT_EQ(top->size(), 1u);
+  EXPECT_EQ((*top)[0].kind, "mail");
+  EXPECT_THAT(store().DiscardedCountByKind(At(0), 0), StatusIs(StatusCode::kInvalidArgument));
+}
+
 STEWARD_INSTANTIATE_STORE_SUITE(QueueStatsTest);
 
 }  // namespace

@@ -228,6 +228,9 @@ class FaultStore final : public Store {
   Result<std::vector<FailedJob>> FailedJobList(const FailedJobListParams& p) override {
     return inner_->FailedJobList(p);
   }
+  Result<std::vector<KindCount>> DiscardedCountByKind(Timestamp since, int limit) override {
+    return inner_->DiscardedCountByKind(since, limit);
+  }
   Result<JobSearchPage> JobSearch(const JobSearchParams& p) override { return inner_->JobSearch(p); }
   Result<std::string> SettingGetOrCreate(const std::string& key, const std::string& value_if_absent) override {
     return inner_->SettingGetOrCreate(key, value_if_absent);

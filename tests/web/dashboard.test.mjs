@@ -266,23 +266,39 @@ describe('dashboard on SQLite', { skip }, () => {
 
   it('polls every 5 s while visible and not while the tab is hidden', async () => {
     const { context, page } = await newPage(browser, serve.base);
-    let polls = 0;
-    page.on('request', (r) => { if (r.url().includes('/api/v1/overview')) polls++; });
+    // The page's timers run on Playwright's fake clock: time is advanced by
+    // the test, so neither the polls nor their absence need real waiting.
+    await context.clock.install();
+    const overviewRequests = [];
+    page.on('request', (r) => { if (r.url().includes('/api/v1/overview')) overviewRequests.push(r); });
+    // Request events arrive in the order the page sent them: once a marker
+    // request sent after `action` is seen, any poll `action` caused is too.
+    const settle = async () => {
+      const marker = page.waitForRequest((r) => r.url().includes('/api/v1/session?marker'));
+      await page.evaluate(() => fetch('/api/v1/session?marker=1'));
+      await marker;
+    };
     await login(page, TOKENS.admin, '/ui/');
-    await eventually(() => polls >= 2, { timeoutMs: 15000, what: 'a second GET /api/v1/overview (polling)' });
+    await eventually(() => overviewRequests.length >= 1, { timeoutMs: 15000, what: 'the first GET /api/v1/overview' });
+    const first = overviewRequests.length;
+    await page.clock.runFor(5100);
+    await eventually(() => overviewRequests.length > first, { timeoutMs: 5000, what: 'a poll 5 s later' });
+
     await page.evaluate(() => {
       Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
       document.dispatchEvent(new Event('visibilitychange'));
     });
-    const hiddenAt = polls;
-    // Absence can only be shown over time: longer than one poll interval.
-    await new Promise((r) => setTimeout(r, 6500));
-    assert.equal(polls, hiddenAt, 'no polling while hidden');
+    await settle();
+    const hiddenAt = overviewRequests.length;
+    await page.clock.runFor(60_000);  // twelve poll intervals
+    await settle();
+    assert.equal(overviewRequests.length, hiddenAt, 'no polling while hidden');
+
     await page.evaluate(() => {
       Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
       document.dispatchEvent(new Event('visibilitychange'));
     });
-    await eventually(() => polls > hiddenAt, { timeoutMs: 2000, what: 'a refresh when shown again' });
+    await eventually(() => overviewRequests.length > hiddenAt, { timeoutMs: 5000, what: 'a refresh when shown again' });
     await context.close();
   });
 

@@ -219,6 +219,20 @@ Result<std::vector<FailedJob>> PostgresStore::FailedJobList(const FailedJobListP
   return out;
 }
 
+Result<std::vector<KindCount>> PostgresStore::DiscardedCountByKind(Timestamp since, int limit) {
+  if (limit < 1) return InvalidArgument("discarded count limit must be >= 1");
+  static const std::string sql = ops::DiscardedCountByKindSql(ops::kPostgres);
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("DiscardedCountByKind"));
+  STEWARD_ASSIGN_OR_RETURN(auto r, Exec(conn.get(), "counting discarded jobs", sql.c_str(),
+                                        Params().Add(ToMicros(since)).Add(int64_t{limit})));
+  std::vector<KindCount> out;
+  const PGresult* res = r.get();
+  for (int i = 0; i < PQntuples(res); ++i) {
+    out.push_back(KindCount{.kind = pg::GetText(res, i, 0), .count = pg::GetInt64(res, i, 1)});
+  }
+  return out;
+}
+
 Result<JobSearchPage> PostgresStore::JobSearch(const JobSearchParams& p) {
   STEWARD_RETURN_IF_ERROR(ops::ValidateJobSearch(p));
   const ops::BuiltSql boundary_sql = ops::BuildBoundary(p, Search());

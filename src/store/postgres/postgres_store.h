@@ -115,6 +115,7 @@ class PostgresStore final : public TxnStore {
   Result<std::vector<AuditEntry>> AuditList(const AuditListParams& p) override;
   Result<int> AuditDeleteBefore(Timestamp before) override;
   Result<std::vector<FailedJob>> FailedJobList(const FailedJobListParams& p) override;
+  Result<std::vector<KindCount>> DiscardedCountByKind(Timestamp since, int limit) override;
   Result<JobSearchPage> JobSearch(const JobSearchParams& p) override;
   Result<std::string> SettingGetOrCreate(const std::string& key,
                                          const std::string& value_if_absent) override;

@@ -263,42 +263,94 @@ Result<int> SqliteStore::JobDeleteFinished(const JobDeleteFinishedParams& p) {
   return deleted;
 }
 
+namespace {
+
+QueueStats& QueueEntry(std::map<std::string, QueueStats>& by_queue, const std::string& name) {
+  QueueStats& q = by_queue[name];
+  q.queue = name;
+  return q;
+}
+
+int64_t* StateCount(QueueStats& q, JobState state) {
+  switch (state) {
+    case JobState::kScheduled: return &q.scheduled;
+    case JobState::kAvailable: return &q.available;
+    case JobState::kRunning: return &q.running;
+    case JobState::kRetryable: return &q.retryable;
+    case JobState::kCompleted: return &q.completed;
+    case JobState::kDiscarded: return &q.discarded;
+    case JobState::kCancelled: return &q.cancelled;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// Each query below reads an index or a small table, never the jobs' rows
+// (migrations/0005_queue_counts.sql): the cost follows the pending and
+// running jobs, not the retained history.
+Status SqliteStore::ReadPendingStats(Timestamp now, bool by_state,
+                                     std::map<std::string, QueueStats>& by_queue) {
+  // Covered by jobs_claim (queue, priority, run_at, id, state); the WHERE
+  // repeats its term.
+  static const std::string by_state_sql =
+      std::string("SELECT queue, state, count(*), sum(run_at <= ?1), "
+                  "min(CASE WHEN run_at <= ?1 THEN run_at END) FROM jobs WHERE ") +
+      kPendingStates + " GROUP BY queue, state";
+  static const std::string due_sql =
+      std::string("SELECT queue, NULL, 0, count(*), min(run_at) FROM jobs WHERE ") + kPendingStates +
+      " AND run_at <= ?1 GROUP BY queue";
+  STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, reader_->Prepare(by_state ? by_state_sql : due_sql));
+  Stmt s(*reader_, raw);
+  s.Bind(1, now);
+  while (true) {
+    STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("queue stats"));
+    if (!row) break;
+    QueueStats& q = QueueEntry(by_queue, s.Text(0));
+    if (by_state) {
+      auto state = ParseJobState(s.Text(1));
+      if (!state) return Internal("unknown job state in database: " + s.Text(1));
+      *StateCount(q, *state) = s.Int(2);
+    }
+    q.due += s.Int(3);
+    if (!s.IsNull(4)) {
+      Micros age = now - s.Time(4);
+      if (!q.oldest_due_age || age > *q.oldest_due_age) q.oldest_due_age = age;
+    }
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<QueueStats>> SqliteStore::QueueStatsAll(Timestamp now) {
-  static const std::string sql =
-      std::string("SELECT queue, state, count(*), ") + "sum(" + kPendingStates +
-      " AND run_at <= ?1), min(CASE WHEN " + kPendingStates +
-      " AND run_at <= ?1 THEN run_at END) FROM jobs GROUP BY queue, state";
   std::map<std::string, QueueStats> by_queue;  // sorted by name
   std::lock_guard lock(reader_->mu());
   Txn txn(*reader_, Txn::Mode::kRead);
   STEWARD_RETURN_IF_ERROR(txn.Begin());
+  STEWARD_RETURN_IF_ERROR(ReadPendingStats(now, /*by_state=*/true, by_queue));
   {
-    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, reader_->Prepare(sql));
+    // Covered by jobs_lease (lease_expires_at, queue).
+    STEWARD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * raw,
+        reader_->Prepare("SELECT queue, count(*) FROM jobs WHERE state = 'running' GROUP BY queue"));
     Stmt s(*reader_, raw);
-    s.Bind(1, now);
     while (true) {
-      STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("queue stats"));
+      STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("running counts"));
       if (!row) break;
-      std::string name = s.Text(0);
-      QueueStats& q = by_queue[name];
-      q.queue = name;
-      const int64_t count = s.Int(2);
+      QueueEntry(by_queue, s.Text(0)).running = s.Int(1);
+    }
+  }
+  {
+    // Kept by triggers; a queue whose finished jobs were all deleted keeps
+    // a row with n = 0, which must not bring the queue back.
+    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
+                             reader_->Prepare("SELECT queue, state, n FROM job_counts WHERE n <> 0"));
+    Stmt s(*reader_, raw);
+    while (true) {
+      STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("finished counts"));
+      if (!row) break;
       auto state = ParseJobState(s.Text(1));
-      if (!state) return Internal("unknown job state in database: " + s.Text(1));
-      switch (*state) {
-        case JobState::kScheduled: q.scheduled = count; break;
-        case JobState::kAvailable: q.available = count; break;
-        case JobState::kRunning: q.running = count; break;
-        case JobState::kRetryable: q.retryable = count; break;
-        case JobState::kCompleted: q.completed = count; break;
-        case JobState::kDiscarded: q.discarded = count; break;
-        case JobState::kCancelled: q.cancelled = count; break;
-      }
-      q.due += s.Int(3);
-      if (!s.IsNull(4)) {
-        Micros age = now - s.Time(4);
-        if (!q.oldest_due_age || age > *q.oldest_due_age) q.oldest_due_age = age;
-      }
+      if (!state) return Internal("unknown job state in job_counts: " + s.Text(1));
+      *StateCount(QueueEntry(by_queue, s.Text(0)), *state) = s.Int(2);
     }
   }
   STEWARD_RETURN_IF_ERROR(ReadQueueSettings(by_queue));
@@ -310,27 +362,11 @@ Result<std::vector<QueueStats>> SqliteStore::QueueStatsAll(Timestamp now) {
 }
 
 Result<std::vector<QueueStats>> SqliteStore::QueueLagAll(Timestamp now) {
-  // The WHERE repeats the jobs_claim partial index's term, so this reads
-  // that (covering) index: pending jobs only.
-  static const std::string sql = std::string("SELECT queue, count(*), min(run_at) FROM jobs WHERE ") +
-                                 kPendingStates + " AND run_at <= ?1 GROUP BY queue";
   std::map<std::string, QueueStats> by_queue;
   std::lock_guard lock(reader_->mu());
   Txn txn(*reader_, Txn::Mode::kRead);
   STEWARD_RETURN_IF_ERROR(txn.Begin());
-  {
-    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, reader_->Prepare(sql));
-    Stmt s(*reader_, raw);
-    s.Bind(1, now);
-    while (true) {
-      STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("queue lag"));
-      if (!row) break;
-      QueueStats& q = by_queue[s.Text(0)];
-      q.queue = s.Text(0);
-      q.due = s.Int(1);
-      if (!s.IsNull(2)) q.oldest_due_age = now - s.Time(2);
-    }
-  }
+  STEWARD_RETURN_IF_ERROR(ReadPendingStats(now, /*by_state=*/false, by_queue));
   STEWARD_RETURN_IF_ERROR(ReadQueueSettings(by_queue));
   STEWARD_RETURN_IF_ERROR(txn.Commit());
   std::vector<QueueStats> out;

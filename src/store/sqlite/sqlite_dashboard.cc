@@ -221,6 +221,19 @@ Result<std::vector<FailedJob>> SqliteStore::FailedJobList(const FailedJobListPar
   return out;
 }
 
+Result<std::vector<KindCount>> SqliteStore::DiscardedCountByKind(Timestamp since, int limit) {
+  if (limit < 1) return InvalidArgument("discarded count limit must be >= 1");
+  static const std::string sql = ops::DiscardedCountByKindSql(ops::kSqlite);
+  std::vector<KindCount> out;
+  std::lock_guard lock(reader_->mu());
+  STEWARD_RETURN_IF_ERROR(EachRow(*reader_, sql, {ToMicros(since), int64_t{limit}},
+                                  "count discarded jobs", [&](const Stmt& s) {
+                                    out.push_back(KindCount{.kind = s.Text(0), .count = s.Int(1)});
+                                    return Status::Ok();
+                                  }));
+  return out;
+}
+
 Result<JobSearchPage> SqliteStore::JobSearch(const JobSearchParams& p) {
   STEWARD_RETURN_IF_ERROR(ops::ValidateJobSearch(p));
   const ops::BuiltSql boundary_sql = ops::BuildBoundary(p, Search());

@@ -99,6 +99,7 @@ class SqliteStore final : public TxnStore {
   Result<std::vector<AuditEntry>> AuditList(const AuditListParams& p) override;
   Result<int> AuditDeleteBefore(Timestamp before) override;
   Result<std::vector<FailedJob>> FailedJobList(const FailedJobListParams& p) override;
+  Result<std::vector<KindCount>> DiscardedCountByKind(Timestamp since, int limit) override;
   Result<JobSearchPage> JobSearch(const JobSearchParams& p) override;
   Result<std::string> SettingGetOrCreate(const std::string& key,
                                          const std::string& value_if_absent) override;
@@ -121,6 +122,9 @@ class SqliteStore final : public TxnStore {
   // Runs one write statement on the writer connection; returns changes().
   // Adds every queue with settings to `by_queue` (reader, caller's txn).
   Status ReadQueueSettings(std::map<std::string, QueueStats>& by_queue);
+  // Pending counts (per state when `by_state`), due counts and the oldest
+  // due job per queue into `by_queue`; on the reader, in the caller's txn.
+  Status ReadPendingStats(Timestamp now, bool by_state, std::map<std::string, QueueStats>& by_queue);
   Result<int> WriterRun(const std::string& sql, std::string_view what,
                         const std::function<void(Stmt&)>& bind);
   // Records an attempt's error, run by `worker` until `ended_at`; caller
