@@ -11,7 +11,9 @@
 # list to sweep, "1,10,50,256": each concurrency runs BENCH_RUNS times, each
 # run on a fresh database), BENCH_NODES (1), BENCH_ARGS (extra steward-bench
 # flags, e.g. "--prefetch 0"), SOAK_JOBS (2000000),
-# SOAK_ARGS (extra pg-soak flags), PG_OPTS (extra server options, e.g.
+# SOAK_ARGS (extra pg-soak flags), PG_STATEMENTS (1: load pg_stat_statements
+# and print the statements that took the server's time after the benchmark),
+# PG_OPTS (extra server options, e.g.
 # "-c synchronous_commit=off"), PG_BIN (/usr/lib/postgresql/15/bin).
 #
 # Unlike the test harness (fsync off, for speed), the cluster keeps
@@ -32,6 +34,8 @@ BENCH_NODES=${BENCH_NODES:-1}
 SOAK_JOBS=${SOAK_JOBS:-2000000}
 SOAK_ARGS=${SOAK_ARGS:-}
 PG_OPTS=${PG_OPTS:-}
+PG_STATEMENTS=${PG_STATEMENTS:-0}
+[[ $PG_STATEMENTS == 1 ]] && PG_OPTS="$PG_OPTS -c shared_preload_libraries=pg_stat_statements"
 
 BENCH_ARGS=${BENCH_ARGS:-}
 
@@ -66,6 +70,8 @@ fresh_db() { psql_admin "CREATE DATABASE $1"; echo "$PGURL/$1"; }
 echo "# PostgreSQL $(as_pg "$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT," \
      "fsync=on synchronous_commit=on; $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+[[ $PG_STATEMENTS == 1 ]] && psql_admin "CREATE EXTENSION pg_stat_statements"
+
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 want() { [[ " $MODES " == *" all "* || " $MODES " == *" $1 "* ]]; }
@@ -96,6 +102,14 @@ if want bench; then
       echo "concurrency $c median $key: $(echo "$vals" | median)   (runs: $(echo $vals))"
     done
   done
+  if [[ $PG_STATEMENTS == 1 ]]; then
+    echo "## pg_stat_statements: where the server's time went (all runs)"
+    psql -X -P pager=off "$PGURL/postgres" -c "SELECT calls, round(total_exec_time) AS total_ms,
+      round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 70) AS query
+      FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 8"
+    psql -X -P pager=off "$PGURL/postgres" -c "SELECT wal_records, wal_sync, round(wal_sync_time) AS wal_sync_ms,
+      round(wal_write_time) AS wal_write_ms FROM pg_stat_wal"
+  fi
 fi
 
 if want explain; then
