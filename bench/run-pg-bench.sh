@@ -5,10 +5,15 @@
 #
 #   bench/run-pg-bench.sh [BUILD_DIR] [all|bench|explain|soak]...
 #
-# BUILD_DIR defaults to ./build; it must hold bench/steward-bench,
-# bench/pg-soak and bench/pg-explain. Environment knobs: BENCH_JOBS (100000),
-# BENCH_RUNS (3), BENCH_CONCURRENCY (256, per node), BENCH_NODES (1), SOAK_JOBS (2000000),
-# SOAK_ARGS (extra pg-soak flags), PG_OPTS (extra server options, e.g.
+# BUILD_DIR defaults to ./build; it must hold the tools of the chosen modes
+# (bench/steward-bench, bench/pg-explain, bench/pg-soak). Environment knobs:
+# BENCH_JOBS (100000), BENCH_RUNS (3), BENCH_CONCURRENCY (256 per node, or a
+# list to sweep, "1,10,50,256": each concurrency runs BENCH_RUNS times, each
+# run on a fresh database), BENCH_NODES (1), BENCH_ARGS (extra steward-bench
+# flags, e.g. "--prefetch 0"), SOAK_JOBS (2000000),
+# SOAK_ARGS (extra pg-soak flags), PG_STATEMENTS (1: load pg_stat_statements
+# and print the statements that took the server's time after the benchmark),
+# PG_OPTS (extra server options, e.g.
 # "-c synchronous_commit=off"), PG_BIN (/usr/lib/postgresql/15/bin).
 #
 # Unlike the test harness (fsync off, for speed), the cluster keeps
@@ -29,8 +34,14 @@ BENCH_NODES=${BENCH_NODES:-1}
 SOAK_JOBS=${SOAK_JOBS:-2000000}
 SOAK_ARGS=${SOAK_ARGS:-}
 PG_OPTS=${PG_OPTS:-}
+PG_STATEMENTS=${PG_STATEMENTS:-0}
+[[ $PG_STATEMENTS == 1 ]] && PG_OPTS="$PG_OPTS -c shared_preload_libraries=pg_stat_statements"
 
-for tool in steward-bench pg-soak pg-explain; do
+BENCH_ARGS=${BENCH_ARGS:-}
+
+for pair in bench:steward-bench explain:pg-explain soak:pg-soak; do
+  want "${pair%%:*}" || continue
+  tool=${pair#*:}
   [[ -x "$BUILD/bench/$tool" ]] || { echo "missing $BUILD/bench/$tool; build it first" >&2; exit 2; }
 done
 [[ -x "$PG_BIN/initdb" ]] || { echo "PostgreSQL 15 not found in $PG_BIN (scripts/install-deps.sh)" >&2; exit 2; }
@@ -59,6 +70,8 @@ fresh_db() { psql_admin "CREATE DATABASE $1"; echo "$PGURL/$1"; }
 echo "# PostgreSQL $(as_pg "$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT," \
      "fsync=on synchronous_commit=on; $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+[[ $PG_STATEMENTS == 1 ]] && psql_admin "CREATE EXTENSION pg_stat_statements"
+
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 want() { [[ " $MODES " == *" all "* || " $MODES " == *" $1 "* ]]; }
@@ -70,19 +83,33 @@ if want bench; then
   # WAL segments, while a server that has been up a while recycles them.
   warm=$(fresh_db bench_warmup)
   echo "## warm-up run (not recorded)"
-  "$BUILD/bench/steward-bench" --db "$warm" --jobs "$BENCH_JOBS" --concurrency "$BENCH_CONCURRENCY" \
-    --nodes "$BENCH_NODES" --latency-samples 10 --idle-seconds 0 >/dev/null
-  for i in $(seq 1 "$BENCH_RUNS"); do
-    url=$(fresh_db "bench_$i")
-    echo "## steward-bench run $i: $BUILD/bench/steward-bench --db $url --jobs $BENCH_JOBS --concurrency $BENCH_CONCURRENCY --nodes $BENCH_NODES"
-    "$BUILD/bench/steward-bench" --db "$url" --jobs "$BENCH_JOBS" --concurrency "$BENCH_CONCURRENCY" --nodes "$BENCH_NODES" | tee "$DIR/run$i.txt"
-    tail -1 "$DIR/run$i.txt" >>"$OUT"
-    echo "   load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  # shellcheck disable=SC2086
+  "$BUILD/bench/steward-bench" --db "$warm" --jobs "$BENCH_JOBS" --concurrency "${BENCH_CONCURRENCY%%,*}" \
+    --nodes "$BENCH_NODES" --latency-samples 10 --idle-seconds 0 $BENCH_ARGS >/dev/null
+  IFS=, read -ra CONCURRENCIES <<<"$BENCH_CONCURRENCY"
+  for c in "${CONCURRENCIES[@]}"; do
+    : >"$OUT"
+    for i in $(seq 1 "$BENCH_RUNS"); do
+      url=$(fresh_db "bench_c${c}_$i")
+      echo "## steward-bench run $i: $BUILD/bench/steward-bench --db $url --jobs $BENCH_JOBS --concurrency $c --nodes $BENCH_NODES $BENCH_ARGS"
+      # shellcheck disable=SC2086
+      "$BUILD/bench/steward-bench" --db "$url" --jobs "$BENCH_JOBS" --concurrency "$c" --nodes "$BENCH_NODES" $BENCH_ARGS | tee "$DIR/run$i.txt"
+      tail -1 "$DIR/run$i.txt" >>"$OUT"
+      echo "   load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+    done
+    for key in enqueue_jobs_per_s drain_jobs_per_s latency_p50_ms latency_p99_ms idle_cpu_percent; do
+      vals=$(python3 -c "import json,sys; [print(json.loads(l)['$key']) for l in open('$OUT')]")
+      echo "concurrency $c median $key: $(echo "$vals" | median)   (runs: $(echo $vals))"
+    done
   done
-  for key in enqueue_jobs_per_s drain_jobs_per_s latency_p50_ms latency_p99_ms idle_cpu_percent; do
-    vals=$(python3 -c "import json,sys; [print(json.loads(l)['$key']) for l in open('$OUT')]")
-    echo "median $key: $(echo "$vals" | median)   (runs: $(echo $vals))"
-  done
+  if [[ $PG_STATEMENTS == 1 ]]; then
+    echo "## pg_stat_statements: where the server's time went (all runs)"
+    psql -X -P pager=off "$PGURL/postgres" -c "SELECT calls, round(total_exec_time) AS total_ms,
+      round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 70) AS query
+      FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 8"
+    psql -X -P pager=off "$PGURL/postgres" -c "SELECT wal_records, wal_sync, round(wal_sync_time) AS wal_sync_ms,
+      round(wal_write_time) AS wal_write_ms FROM pg_stat_wal"
+  fi
 fi
 
 if want explain; then

@@ -139,8 +139,19 @@ struct WorkerOptions {
   Micros keep_nodes = std::chrono::hours(24 * 7);
   Micros keep_stats = std::chrono::hours(24 * 8);
   Micros keep_audit = std::chrono::hours(24 * 90);
-  // Jobs claimed per fetch at most (also bounded by free slots).
+  // Jobs claimed per fetch at most (also bounded by free slots + prefetch).
   int claim_batch = 256;
+  // Claim-ahead: jobs each queue holds claimed beyond its free slots, so a
+  // freed slot starts the next job without waiting for a claim round trip.
+  // Held jobs are leased (state running) like started ones; 0 claims only
+  // into free slots. 0..100000, default 256.
+  int prefetch = 256;
+  // A held job not started within this is handed back (attempt not
+  // counted) and the queue's claim-ahead halves, so a slow node does not
+  // keep jobs a faster one could run. Also bounds priority inversion: a
+  // job enqueued behind held ones waits at most about this (+ one
+  // heartbeat, <= 1 s) for them. Capped at lease/2; default 2 s.
+  Micros prefetch_hold = std::chrono::seconds(2);
   Clock* clock = nullptr;  // default: SystemClock()
   // Receives runtime events (metrics, alerts, health). Not owned.
   RuntimeObserver* observer = nullptr;

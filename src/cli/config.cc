@@ -88,7 +88,8 @@ Status ParseWorker(const toml::table& root, Config& c) {
   STEWARD_RETURN_IF_ERROR(cli::CheckKeys(
       *w, "worker",
       {"id", "lease", "rescue_interval", "poll_interval", "default_timeout", "shutdown_grace",
-       "keep_completed", "keep_failed", "retry_base", "retry_max", "claim_batch"}));
+       "keep_completed", "keep_failed", "retry_base", "retry_max", "claim_batch", "prefetch",
+       "prefetch_hold"}));
   WorkerOptions& o = c.worker;
   STEWARD_RETURN_IF_ERROR(ReadString(*w, "id", "worker.id", o.worker_id));
   STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "lease", "worker.lease", o.lease));
@@ -101,6 +102,8 @@ Status ParseWorker(const toml::table& root, Config& c) {
   STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "retry_base", "worker.retry_base", o.default_retry.base));
   STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "retry_max", "worker.retry_max", o.default_retry.max));
   STEWARD_RETURN_IF_ERROR(ReadInt(*w, "claim_batch", "worker.claim_batch", o.claim_batch));
+  STEWARD_RETURN_IF_ERROR(ReadInt(*w, "prefetch", "worker.prefetch", o.prefetch));
+  STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "prefetch_hold", "worker.prefetch_hold", o.prefetch_hold));
   return Status::Ok();
 }
 

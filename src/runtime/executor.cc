@@ -29,8 +29,15 @@ void RunJob(WorkerCore& core, const std::shared_ptr<RunningJob>& rj) {
   const HandlerTable::Entry* entry = core.handlers.Find(job.kind);
   Micros timeout = entry && entry->options.timeout > Micros(0) ? entry->options.timeout
                                                                : core.opts.default_timeout;
-  // Handed back during shutdown before it started: not ours to run.
-  if (!core.running.MarkStarted(*rj, Steady::now() + timeout)) return;
+  switch (core.running.MarkStarted(*rj, Steady::now() + timeout, HeartbeatTick(core.opts))) {
+    case RunningJobs::Start::kRun:
+      break;
+    case RunningJobs::Start::kSettled:  // handed back before it started
+      return;
+    case RunningJobs::Start::kLeaseExpiring:
+      core.HandBack({job.id});
+      return;
+  }
   Timestamp start = core.clock->Now();
   core.observer->OnJobStarted(job, start - std::max(job.run_at, job.created_at));
   auto steady_start = Steady::now();
@@ -38,9 +45,11 @@ void RunJob(WorkerCore& core, const std::shared_ptr<RunningJob>& rj) {
   // No handler: retrying on this worker cannot help, and burning every
   // attempt hides the misconfiguration for hours. Fail at once and say what
   // this worker knows.
+  // Cancelled by a person while it was held ahead: it never runs.
   Outcome outcome =
-      entry ? RunHandler(*entry, *rj)
-            : Outcome::Discard(core.handlers.UnknownKindMessage(job.kind, core.opts.worker_id));
+      rj->cancelled.load() ? Outcome::Discard("cancelled before it started")
+      : entry ? RunHandler(*entry, *rj)
+              : Outcome::Discard(core.handlers.UnknownKindMessage(job.kind, core.opts.worker_id));
   auto duration = std::chrono::duration_cast<Micros>(Steady::now() - steady_start);
 
   // Already settled (its timeout passed): the heartbeat reported it.

@@ -1,4 +1,5 @@
-// The fetcher: one per queue; claims due jobs into the queue's free slots.
+// The fetcher: one per queue; claims due jobs into the queue's free slots
+// and its claim-ahead (QueueSlots).
 #include <algorithm>
 
 #include "core/log.h"
@@ -24,6 +25,9 @@ void RunFetcher(WorkerCore& core, QueueSlots& q) {
     int want = q.AwaitClaim(core.stopping, core.opts.poll_interval,
                             [&] { core.observer->OnLoopTick(name); });
     if (want == 0) break;
+    // Leases count from before the round trip: the local view never
+    // outlives the store's.
+    const auto claimed_at = std::chrono::steady_clock::now();
     Timestamp now = core.clock->Now();
     auto claimed = core.store->JobClaim(JobClaimParams{.queue = q.options().name,
                                                        .limit = want,
@@ -50,11 +54,12 @@ void RunFetcher(WorkerCore& core, QueueSlots& q) {
     if (n_claimed > 0) {
       std::vector<std::shared_ptr<RunningJob>> batch;
       batch.reserve(n_claimed);
-      for (auto& j : jobs) batch.push_back(std::make_shared<RunningJob>(std::move(j)));
-      core.running.Add(batch);
-      q.Push(std::move(batch));
+      for (auto& j : jobs) batch.push_back(std::make_shared<RunningJob>(std::move(j), claimed_at));
+      core.running.Add(batch, claimed_at + core.opts.lease);
       // A full batch means more may be due: claim again at once.
-      if (static_cast<int>(n_claimed) == want) continue;
+      const bool more_due = static_cast<int>(n_claimed) == want;
+      q.Push(std::move(batch), more_due);
+      if (more_due) continue;
     }
     // Nothing (more) due now. Sleep until an enqueue wakes us, the next
     // run_at arrives, or the poll interval passes (other processes).

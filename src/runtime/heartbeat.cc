@@ -1,6 +1,7 @@
-// The heartbeat: extends the leases of this worker's jobs, delivers
-// cancellation requests, fails attempts past their timeout, and keeps this
-// node's row on the dashboard's Nodes page fresh.
+// The heartbeat: extends the leases of this worker's jobs (running and held
+// ahead), delivers cancellation requests, fails attempts past their timeout,
+// hands back held jobs that waited past prefetch_hold or whose queue was
+// paused, and keeps this node's row on the dashboard's Nodes page fresh.
 #include <algorithm>
 
 #include "runtime/completion.h"
@@ -41,6 +42,7 @@ void FailTimedOut(WorkerCore& core, std::vector<int64_t>* running_ids) {
 
 void ExtendLeases(WorkerCore& core, const std::vector<int64_t>& ids) {
   if (ids.empty()) return;
+  const auto sent = Steady::now();
   auto cancels =
       core.store->JobExtendLeases(core.opts.worker_id, ids, core.clock->Now() + core.opts.lease);
   if (!cancels.ok()) {
@@ -48,7 +50,31 @@ void ExtendLeases(WorkerCore& core, const std::vector<int64_t>& ids) {
     return;
   }
   StoreOutageLog::Succeeded();
+  core.running.LeasesExtended(ids, sent + core.opts.lease);
   core.running.RequestCancel(cancels.value());
+}
+
+// Held (prefetched) jobs go back to the store when they waited past the
+// hold (this node is slower than its claim-ahead: another node may run them
+// sooner) or when their queue was paused (a pause stops starts, not only
+// claims). If the store refuses, their leases expire and the rescuer returns
+// them (a retry here could release a job this worker claimed again since).
+void HandBackHeld(WorkerCore& core) {
+  // Capped so a held job goes back while its lease surely holds.
+  const auto cutoff = Steady::now() - std::min<Micros>(core.opts.prefetch_hold, core.opts.lease / 2);
+  std::vector<std::string> paused;
+  if (std::any_of(core.queues.begin(), core.queues.end(),
+                  [](const auto& q) { return q->HoldsJobs(); })) {
+    auto r = core.store->QueuesPaused();
+    if (r.ok()) paused = std::move(r).value();  // else: next beat
+  }
+  std::vector<int64_t> ids;
+  for (auto& q : core.queues) {
+    bool is_paused = std::find(paused.begin(), paused.end(), q->options().name) != paused.end();
+    auto taken = core.running.Release(is_paused ? q->DrainReady() : q->TakeHeldSince(cutoff));
+    ids.insert(ids.end(), taken.begin(), taken.end());
+  }
+  core.HandBack(ids);
 }
 
 // Writes the node row. A failure only costs the Nodes page its freshness,
@@ -84,12 +110,17 @@ class NodeBeat {
 
 }  // namespace
 
+Micros HeartbeatTick(const WorkerOptions& opts) {
+  return std::min<Micros>(opts.lease / kBeatsPerLease, kMaxBeat);
+}
+
 void RunHeartbeat(WorkerCore& core) {
-  const Micros tick = std::min<Micros>(core.opts.lease / kBeatsPerLease, kMaxBeat);
+  const Micros tick = HeartbeatTick(core.opts);
   NodeBeat node(core, core.clock->Now());
   node.BeatIfDue();
   while (core.loops_stop.SleepFor(tick)) {
     core.observer->OnLoopTick("heartbeat");
+    HandBackHeld(core);
     std::vector<int64_t> ids;
     FailTimedOut(core, &ids);
     ExtendLeases(core, ids);

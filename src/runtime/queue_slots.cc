@@ -5,19 +5,26 @@
 namespace steward {
 
 namespace {
-// Under load, claim once this share of the slots (up to a claim batch) is free.
+// Under load, claim once this share of the capacity (slots + claim-ahead,
+// up to a claim batch) is free: one claim per freed slot would turn a
+// saturated queue into thousands of one-row transactions.
 constexpr int kRefillDivisor = 4;
 }  // namespace
 
-QueueSlots::QueueSlots(QueueOptions options, int claim_batch)
+QueueSlots::QueueSlots(QueueOptions options, int claim_batch, int prefetch)
     : options_(std::move(options)),
       fetcher_name_("fetcher:" + options_.name),
-      refill_threshold_(std::max(1, std::min(options_.concurrency, claim_batch) / kRefillDivisor)),
-      claim_batch_(claim_batch) {}
+      claim_batch_(claim_batch),
+      prefetch_(prefetch),
+      ahead_(prefetch) {}
+
+int QueueSlots::Free() const { return options_.concurrency + ahead_ - in_flight_; }
 
 bool QueueSlots::ShouldClaim() const {
-  int free = options_.concurrency - in_flight_;
-  return free >= refill_threshold_ || (free > 0 && ready_.empty());
+  int capacity = options_.concurrency + ahead_;
+  int refill_threshold = std::max(1, std::min(capacity, claim_batch_) / kRefillDivisor);
+  int free = Free();
+  return free >= refill_threshold || (free > 0 && ready_.empty());
 }
 
 int QueueSlots::AwaitClaim(const std::atomic<bool>& stopping, Micros poll,
@@ -29,12 +36,15 @@ int QueueSlots::AwaitClaim(const std::atomic<bool>& stopping, Micros poll,
   }
   if (stopping.load()) return 0;
   wake_ = false;
-  return std::min(options_.concurrency - in_flight_, claim_batch_);
+  return std::min(Free(), claim_batch_);
 }
 
-void QueueSlots::Push(std::vector<std::shared_ptr<RunningJob>> jobs) {
+void QueueSlots::Push(std::vector<std::shared_ptr<RunningJob>> jobs, bool more_due) {
   {
     MutexLock lock(mu_);
+    if (more_due && idle_executors_ > 0 && ready_.empty() && ahead_ < prefetch_) {
+      ahead_ = std::min(prefetch_, std::max(1, ahead_ * 2));
+    }
     for (auto& rj : jobs) ready_.push_back(std::move(rj));
     in_flight_ += static_cast<int>(jobs.size());
   }
@@ -81,7 +91,11 @@ void QueueSlots::SetExecutors(int n) {
 
 std::shared_ptr<RunningJob> QueueSlots::Take() {
   MutexLock lock(mu_);
-  while (ready_.empty() && !exec_stop_) lock.Wait(exec_cv_);
+  while (ready_.empty() && !exec_stop_) {
+    ++idle_executors_;
+    lock.Wait(exec_cv_);
+    --idle_executors_;
+  }
   if (ready_.empty()) return nullptr;
   auto rj = std::move(ready_.front());
   ready_.pop_front();
@@ -103,6 +117,34 @@ void QueueSlots::ExecutorExited() {
   MutexLock lock(mu_);
   --live_executors_;
   idle_cv_.notify_all();
+}
+
+std::deque<std::shared_ptr<RunningJob>> QueueSlots::TakeHeldSince(Steady::time_point cutoff) {
+  std::deque<std::shared_ptr<RunningJob>> stale;
+  {
+    MutexLock lock(mu_);
+    // Claimed in order, so the oldest are in front.
+    while (!ready_.empty() && ready_.front()->claimed_at < cutoff) {
+      stale.push_back(std::move(ready_.front()));
+      ready_.pop_front();
+    }
+    if (stale.empty()) return stale;
+    in_flight_ -= static_cast<int>(stale.size());
+    ahead_ /= 2;
+  }
+  // Slots freed, though the smaller claim-ahead may not want them yet.
+  fetch_cv_.notify_one();
+  return stale;
+}
+
+bool QueueSlots::HoldsJobs() const {
+  MutexLock lock(mu_);
+  return !ready_.empty();
+}
+
+int QueueSlots::ahead() const {
+  MutexLock lock(mu_);
+  return ahead_;
 }
 
 std::deque<std::shared_ptr<RunningJob>> QueueSlots::DrainReady() {

@@ -1,10 +1,13 @@
 // QueueSlots: one queue's claimed jobs on their way to its executors, and the
 // count that decides when its fetcher claims more.
 //
-// The fetcher claims up to the free slots (concurrency - in flight) and
-// pushes the jobs here; each executor takes one, runs it and gives the slot
-// back. Stop() drains what no executor took, waits for the running handlers
-// and stops the executors. One mutex guards it all.
+// The fetcher claims up to the free slots plus a claim-ahead (concurrency +
+// ahead - in flight) and pushes the jobs here; each executor takes one, runs
+// it and gives the slot back, so a freed slot never waits for a claim round
+// trip. The heartbeat takes back held jobs that waited past the hold (and
+// halves the claim-ahead: this node is slower than its buffer), and all held
+// jobs of a paused queue. Stop() drains what no executor took, waits for the
+// running handlers and stops the executors. One mutex guards it all.
 #pragma once
 
 #include <atomic>
@@ -26,7 +29,8 @@ class QueueSlots {
  public:
   using Steady = std::chrono::steady_clock;
 
-  QueueSlots(QueueOptions options, int claim_batch);
+  // `prefetch`: the most jobs held beyond the free slots (claim-ahead).
+  QueueSlots(QueueOptions options, int claim_batch, int prefetch);
 
   const QueueOptions& options() const { return options_; }
   const std::string& fetcher_name() const { return fetcher_name_; }
@@ -37,8 +41,10 @@ class QueueSlots {
   // to claim, or 0 once `stopping` is set.
   int AwaitClaim(const std::atomic<bool>& stopping, Micros poll, const std::function<void()>& tick)
       EXCLUDES(mu_);
-  // Hands claimed jobs to the executors.
-  void Push(std::vector<std::shared_ptr<RunningJob>> jobs) EXCLUDES(mu_);
+  // Hands claimed jobs to the executors. `more_due`: the claim was full, so
+  // the store may hold more; if an executor sat idle meanwhile, the
+  // claim-ahead was too small and doubles (up to prefetch).
+  void Push(std::vector<std::shared_ptr<RunningJob>> jobs, bool more_due) EXCLUDES(mu_);
   // Sleeps up to `wait`; returns early once woken (Wake) or `stopping` is set.
   void SleepUnlessWoken(Micros wait, const std::atomic<bool>& stopping) EXCLUDES(mu_);
   // Sleeps up to `wait`; returns early only once `stopping` is set (backoff).
@@ -57,7 +63,13 @@ class QueueSlots {
   void Finish() EXCLUDES(mu_);
   void ExecutorExited() EXCLUDES(mu_);
 
-  // --- Stop() -----------------------------------------------------------
+  // --- heartbeat ----------------------------------------------------------
+  // Takes the held jobs claimed before `cutoff` and halves the claim-ahead.
+  std::deque<std::shared_ptr<RunningJob>> TakeHeldSince(Steady::time_point cutoff) EXCLUDES(mu_);
+  bool HoldsJobs() const EXCLUDES(mu_);
+  int ahead() const EXCLUDES(mu_);
+
+  // --- Stop(), pause ------------------------------------------------------
   // Takes the jobs no executor started (their slots are freed).
   std::deque<std::shared_ptr<RunningJob>> DrainReady() EXCLUDES(mu_);
   // Waits until no handler runs; false if `deadline` came first.
@@ -68,14 +80,13 @@ class QueueSlots {
   bool AwaitExecutorsExited(Steady::time_point deadline) EXCLUDES(mu_);
 
  private:
+  int Free() const REQUIRES(mu_);
   bool ShouldClaim() const REQUIRES(mu_);
 
   const QueueOptions options_;
   const std::string fetcher_name_;
-  // Free slots worth a claim under load: one claim per freed slot would turn
-  // a saturated queue into thousands of one-row transactions.
-  const int refill_threshold_;
   const int claim_batch_;
+  const int prefetch_;
 
   mutable Mutex mu_;
   std::condition_variable fetch_cv_;  // fetcher: a slot freed, a wake-up, stop
@@ -83,7 +94,9 @@ class QueueSlots {
   std::condition_variable idle_cv_;   // Stop(): a handler returned, an executor exited
   std::deque<std::shared_ptr<RunningJob>> ready_ GUARDED_BY(mu_);
   int in_flight_ GUARDED_BY(mu_) = 0;  // claimed and not finished: ready + running
+  int ahead_ GUARDED_BY(mu_);          // claim-ahead now: 0..prefetch_
   int live_executors_ GUARDED_BY(mu_) = 0;
+  int idle_executors_ GUARDED_BY(mu_) = 0;  // waiting in Take()
   bool wake_ GUARDED_BY(mu_) = false;
   bool exec_stop_ GUARDED_BY(mu_) = false;
 };

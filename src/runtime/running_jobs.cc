@@ -1,5 +1,7 @@
 #include "runtime/running_jobs.h"
 
+#include <algorithm>
+
 namespace steward {
 
 std::unordered_map<int64_t, RunningJobs::Entry>::iterator RunningJobs::Find(const RunningJob& rj) {
@@ -8,18 +10,34 @@ std::unordered_map<int64_t, RunningJobs::Entry>::iterator RunningJobs::Find(cons
   return it;
 }
 
-void RunningJobs::Add(const std::vector<std::shared_ptr<RunningJob>>& jobs) {
+void RunningJobs::Add(const std::vector<std::shared_ptr<RunningJob>>& jobs,
+                      Steady::time_point lease_end) {
   MutexLock lock(mu_);
-  for (const auto& rj : jobs) jobs_[rj->job.id] = Entry{.job = rj};
+  for (const auto& rj : jobs) jobs_[rj->job.id] = Entry{.job = rj, .lease_end = lease_end};
 }
 
-bool RunningJobs::MarkStarted(const RunningJob& rj, Steady::time_point deadline) {
+RunningJobs::Start RunningJobs::MarkStarted(const RunningJob& rj, Steady::time_point deadline,
+                                            Micros margin) {
   MutexLock lock(mu_);
   auto it = Find(rj);
-  if (it == jobs_.end()) return false;
+  if (it == jobs_.end()) return Start::kSettled;
+  // The heartbeat could not extend it in time (store outage): another node
+  // may soon rescue it, so it must not start here.
+  if (Steady::now() + margin >= it->second.lease_end) {
+    jobs_.erase(it);
+    return Start::kLeaseExpiring;
+  }
   it->second.started = true;
   it->second.deadline = deadline;
-  return true;
+  return Start::kRun;
+}
+
+void RunningJobs::LeasesExtended(const std::vector<int64_t>& ids, Steady::time_point lease_end) {
+  MutexLock lock(mu_);
+  for (int64_t id : ids) {
+    auto it = jobs_.find(id);
+    if (it != jobs_.end()) it->second.lease_end = std::max(it->second.lease_end, lease_end);
+  }
 }
 
 std::optional<bool> RunningJobs::Finish(const RunningJob& rj) {

@@ -53,7 +53,7 @@ WorkerCore::WorkerCore(std::shared_ptr<Store> s, WorkerOptions options)
       clock(opts.clock ? opts.clock : &SystemClock()),
       observer(opts.observer ? opts.observer : &g_null_observer) {
   for (const auto& q : opts.queues)
-    queues.push_back(std::make_unique<QueueSlots>(q, opts.claim_batch));
+    queues.push_back(std::make_unique<QueueSlots>(q, opts.claim_batch, opts.prefetch));
 }
 
 QueueSlots* WorkerCore::FindQueue(const std::string& name) {
@@ -71,6 +71,17 @@ void WorkerCore::StoreFailed(std::string_view loop, std::string_view what, const
   observer->OnStoreError(loop, status);
   (StoreOutageLog::Failed(loop, status) ? log::Warn : log::Debug)(
       what, {{"loop", std::string(loop)}, {"error", status.ToString()}});
+}
+
+bool WorkerCore::HandBack(const std::vector<int64_t>& ids) {
+  if (ids.empty()) return true;
+  auto r = store->JobRelease(opts.worker_id, ids, clock->Now());
+  if (!r.ok()) {
+    StoreFailed("release", "handing back claimed jobs failed", r.status());
+    return false;
+  }
+  StoreOutageLog::Succeeded();
+  return true;
 }
 
 }  // namespace steward

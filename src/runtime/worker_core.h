@@ -1,12 +1,14 @@
 // WorkerCore: the state the worker's loops share, and the loops themselves
 // (one file each).
 //
-//   fetcher.cc      one per queue: claims up to the free slots of due jobs;
-//                   sleeps until an enqueue, the next run_at or the poll.
+//   fetcher.cc      one per queue: claims due jobs into the free slots plus a
+//                   claim-ahead (prefetch); sleeps until an enqueue, the next
+//                   run_at or the poll.
 //   executor.cc     <concurrency> per queue: run handlers.
 //   completer.cc    writes outcomes in batches (one transaction per batch).
-//   heartbeat.cc    extends leases of running jobs, delivers cancellation,
-//                   enforces per-job timeouts.
+//   heartbeat.cc    extends leases of claimed jobs, delivers cancellation,
+//                   enforces per-job timeouts, hands back held jobs past
+//                   prefetch_hold or of a paused queue.
 //   maintenance.cc  rescues jobs of dead workers; retention cleanup.
 //
 // Each loop ticks into the observer for health. Locks live in small classes
@@ -53,6 +55,10 @@ struct WorkerCore {
   // Reports a failed store call of `loop` to the observer and the log (once
   // per outage for connectivity failures; see StoreOutageLog).
   void StoreFailed(std::string_view loop, std::string_view what, const Status& status);
+  // Hands claimed, unstarted jobs back to the store (JobRelease: pending
+  // again, attempt not counted). False if the store refused; their leases
+  // then expire and the rescuer returns them.
+  bool HandBack(const std::vector<int64_t>& ids);
 
   const std::shared_ptr<Store> store;
   const WorkerOptions opts;  // worker_id filled in
@@ -65,6 +71,9 @@ struct WorkerCore {
   std::atomic<bool> stopping{false};  // fetchers stop claiming
   StopSignal loops_stop;              // heartbeat and maintenance
 };
+
+// How often the heartbeat beats: lease/3, at most 1 s.
+Micros HeartbeatTick(const WorkerOptions& opts);
 
 void RunFetcher(WorkerCore& core, QueueSlots& queue);
 void RunExecutor(WorkerCore& core, QueueSlots& queue);

@@ -44,6 +44,10 @@ Status ValidateWorkerOptions(const WorkerOptions& o) {
   if (o.rescue_interval < 10ms) return InvalidArgument("rescue_interval must be at least 10ms");
   if (o.default_timeout <= Micros(0)) return InvalidArgument("default_timeout must be positive");
   if (o.claim_batch < 1) return InvalidArgument("claim_batch must be positive");
+  if (o.prefetch < 0 || o.prefetch > 100000) {
+    return InvalidArgument("prefetch must be in 0..100000, got " + std::to_string(o.prefetch));
+  }
+  if (o.prefetch_hold <= Micros(0)) return InvalidArgument("prefetch_hold must be positive");
   if (o.shutdown_grace < Micros(0)) return InvalidArgument("shutdown_grace must not be negative");
   return Status::Ok();
 }
@@ -176,13 +180,10 @@ void WorkerImpl::StopExecutors() {
 void WorkerImpl::ReleaseJobs(const std::vector<int64_t>& ids) {
   if (ids.empty()) return;
   for (int attempt = 0; attempt < kReleaseAttempts; ++attempt) {
-    auto r = core_->store->JobRelease(core_->opts.worker_id, ids, core_->clock->Now());
-    if (r.ok()) {
-      log::Info("handed back jobs on shutdown", {{"jobs", r.value()}});
+    if (core_->HandBack(ids)) {
+      log::Info("handed back jobs on shutdown", {{"jobs", ids.size()}});
       return;
     }
-    (StoreOutageLog::Failed("release", r.status()) ? log::Warn : log::Debug)(
-        "release failed", {{"error", r.status().ToString()}});
     std::this_thread::sleep_for(kReleaseRetryStep * (attempt + 1));
   }
   // The leases expire and the rescuer returns them: a retry, not a loss.

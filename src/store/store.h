@@ -194,6 +194,8 @@ class Store : public ScheduleStore, public AlertStore, public DashboardStore {
   virtual Result<std::vector<QueueStats>> QueueLagAll(Timestamp now) { return QueueStatsAll(now); }
   // A paused queue keeps its jobs but nothing is claimed from it.
   virtual Status QueueSetPaused(const std::string& queue, bool paused) = 0;
+  // Names of the paused queues (a small settings table; no job rows read).
+  virtual Result<std::vector<std::string>> QueuesPaused() = 0;
 
  protected:
   // Implementations call this after a commit that added jobs to `queue`.

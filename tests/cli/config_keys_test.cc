@@ -111,6 +111,8 @@ keep_failed = "14d"
 retry_base = "15s"
 retry_max = "6h"
 claim_batch = 100
+prefetch = 64
+prefetch_hold = "2s"
 [queues.default]
 concurrency = 4
 [kinds.run]

@@ -331,6 +331,12 @@ TEST_F(RuntimeTest, InvalidOptionsAreRejected) {
   EXPECT_NE(w.status().message().find("concurrency"), std::string::npos);
   o.queues = {{"bad queue!", 1}};
   EXPECT_EQ(Worker::Create(store_, o).status().code(), StatusCode::kInvalidArgument);
+  o = FastOptions();
+  o.prefetch = -1;
+  EXPECT_NE(Worker::Create(store_, o).status().message().find("prefetch"), std::string::npos);
+  o = FastOptions();
+  o.prefetch_hold = Micros(0);
+  EXPECT_NE(Worker::Create(store_, o).status().message().find("prefetch_hold"), std::string::npos);
 }
 
 }  // namespace

@@ -110,6 +110,7 @@ class FaultStore final : public Store {
   Status QueueSetPaused(const std::string& queue, bool paused) override {
     return inner_->QueueSetPaused(queue, paused);
   }
+  Result<std::vector<std::string>> QueuesPaused() override { return inner_->QueuesPaused(); }
 
   // --- AlertStore (alert_store.h) forwarders ---
   // SetUnreachable also fails alert writes and outbox claims, so tests can

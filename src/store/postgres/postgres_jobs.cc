@@ -558,6 +558,15 @@ Result<std::vector<QueueStats>> PostgresStore::QueueStatsAll(Timestamp now) {
   return out;
 }
 
+Result<std::vector<std::string>> PostgresStore::QueuesPaused() {
+  STEWARD_ASSIGN_OR_RETURN(auto conn, Conn("QueuesPaused"));
+  STEWARD_ASSIGN_OR_RETURN(auto r, Exec(conn.get(), "reading paused queues",
+                                        "SELECT name FROM queues WHERE paused", Params()));
+  std::vector<std::string> out;
+  for (int row = 0; row < PQntuples(r.get()); ++row) out.push_back(pg::GetText(r.get(), row, 0));
+  return out;
+}
+
 Status PostgresStore::QueueSetPaused(const std::string& queue, bool paused) {
   NewJob probe;
   probe.kind = "probe";

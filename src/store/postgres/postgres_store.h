@@ -88,6 +88,7 @@ class PostgresStore final : public TxnStore {
 
   Result<std::vector<QueueStats>> QueueStatsAll(Timestamp now) override;
   Status QueueSetPaused(const std::string& queue, bool paused) override;
+  Result<std::vector<std::string>> QueuesPaused() override;
 
   // --- AlertStore (alert_store.h); the writes are TxnStore's ---
   Result<Alert> AlertGetOpen(const std::string& fingerprint) override;

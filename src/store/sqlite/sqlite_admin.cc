@@ -393,6 +393,20 @@ Status SqliteStore::ReadQueueSettings(std::map<std::string, QueueStats>& by_queu
   return Status::Ok();
 }
 
+Result<std::vector<std::string>> SqliteStore::QueuesPaused() {
+  std::vector<std::string> out;
+  std::lock_guard lock(reader_->mu());
+  STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
+                           reader_->Prepare("SELECT name FROM queues WHERE paused = 1"));
+  Stmt s(*reader_, raw);
+  while (true) {
+    STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("paused queues"));
+    if (!row) break;
+    out.push_back(s.Text(0));
+  }
+  return out;
+}
+
 Status SqliteStore::QueueSetPaused(const std::string& queue, bool paused) {
   // Same name rules as for jobs; kind is a placeholder that passes.
   NewJob probe;
