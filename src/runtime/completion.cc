@@ -9,6 +9,7 @@ JobCompletion CompletionFor(const AttemptEnd& end) {
   c.worker_id = end.worker_id;
   c.attempt = end.job.attempt;
   c.finished_at = end.now;
+  c.queue = end.job.queue;
   auto error = [&](std::string message) {
     return AttemptError{.attempt = end.job.attempt,
                         .at = end.now,

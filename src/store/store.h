@@ -66,6 +66,10 @@ struct JobCompletion {
   Timestamp finished_at{};
   Timestamp retry_at{};             // kRetry, kSnooze
   std::optional<AttemptError> error;  // kRetry, kDiscard (and kCancelled if given)
+  // The job's queue, if the caller knows it (the runtime does): lets SQLite
+  // keep its per-queue finished counts without reading the row back. Empty:
+  // the store reads it.
+  std::string queue;
 };
 
 struct JobCompletionResult {

@@ -280,5 +280,97 @@ TEST(SqliteStoreTest, ReaderSeesWritesOfAnotherStoreOnTheSameFile) {
   EXPECT_EQ(g->kind, "test.noop");
 }
 
+// The finished counts (job_counts, migration 5) are kept by the store's code
+// in each statement that moves jobs into or out of a finished state; this
+// walks every such statement and holds the counts to the table each time.
+TEST(SqliteStoreTest, FinishedCountsMatchTheJobsTableAfterEveryKindOfChange) {
+  TempDir dir;
+  const std::string path = dir.File("counts.db");
+  auto store = OpenMigrated(path);
+  ASSERT_NE(store, nullptr);
+  const std::string finished = "state IN ('completed', 'discarded', 'cancelled')";
+  auto truth = [&] {
+    return RawSql(path, "SELECT coalesce(group_concat(k, ' '), '') FROM (SELECT queue || ':' || state || '=' || "
+                        "count(*) AS k FROM jobs WHERE " + finished + " GROUP BY queue, state ORDER BY k)");
+  };
+  auto counted = [&] {
+    return RawSql(path, "SELECT coalesce(group_concat(k, ' '), '') FROM (SELECT queue || ':' || state || '=' || "
+                        "n AS k FROM job_counts WHERE n <> 0 ORDER BY k)");
+  };
+  auto claim = [&](const char* queue, int n, Timestamp now) {
+    JobClaimParams p{.queue = queue, .limit = n, .worker_id = "w", .now = now, .lease_until = now + std::chrono::seconds(30)};
+    auto c = store->JobClaim(p);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? *c : std::vector<Job>{};
+  };
+  auto complete = [&](const Job& j, JobCompletion::Kind kind) {
+    JobCompletion c;
+    c.id = j.id;
+    c.worker_id = "w";
+    c.attempt = j.attempt;
+    c.kind = kind;
+    c.finished_at = At(5);
+    c.retry_at = At(6);
+    ASSERT_OK(store->JobCompleteMany(std::span<const JobCompletion>(&c, 1)));
+  };
+  std::vector<NewJob> jobs;
+  for (int i = 0; i < 12; ++i) {
+    NewJob j = MakeJob("k", i % 2 ? "mail" : "sms");
+    j.max_attempts = i < 10 ? 1 : 2;
+    jobs.push_back(j);
+  }
+  ASSERT_OK(store->JobInsertMany(jobs, At(0)));
+  std::vector<Job> mail = claim("mail", 3, At(1));
+  std::vector<Job> sms = claim("sms", 3, At(1));
+  ASSERT_EQ(mail.size(), 3u);
+  ASSERT_EQ(sms.size(), 3u);
+  EXPECT_EQ(counted(), "");
+
+  complete(mail[0], JobCompletion::Kind::kCompleted);
+  complete(mail[1], JobCompletion::Kind::kRetry);  // last attempt: discarded
+  complete(sms[0], JobCompletion::Kind::kDiscard);
+  complete(sms[1], JobCompletion::Kind::kSnooze);  // back to scheduled: not finished
+  EXPECT_EQ(counted(), truth());
+  EXPECT_EQ(counted(), "mail:completed=1 mail:discarded=1 sms:discarded=1");
+
+  // A person cancels a running job (flagged), its worker hands it back: cancelled.
+  ASSERT_OK(store->JobCancel(mail[2].id, At(6)));
+  const int64_t held[] = {mail[2].id};
+  ASSERT_OK(store->JobRelease("w", held, At(6)));
+  // Pending jobs cancelled and discarded by hand.
+  JobListParams lp;
+  lp.queue = "mail";
+  lp.state = JobState::kAvailable;
+  std::vector<Job> pending = *store->JobList(lp);
+  ASSERT_GE(pending.size(), 2u);
+  ASSERT_OK(store->JobCancel(pending[0].id, At(7)));
+  ASSERT_OK(store->JobDiscard(pending[1].id, At(7)));
+  EXPECT_EQ(counted(), truth());
+
+  // The rescuer takes back sms[2] (one attempt: discarded).
+  JobRescueParams rp;
+  rp.now = At(100);
+  auto rescued = store->JobRescueExpired(rp);
+  ASSERT_OK(rescued);
+  EXPECT_EQ(rescued->size(), 1u);
+  EXPECT_EQ(counted(), truth());
+
+  // A person retries a discarded job: out of the count.
+  ASSERT_OK(store->JobRetry(sms[0].id, At(101)));
+  EXPECT_EQ(counted(), truth());
+
+  // Retention deletes in two bounded batches.
+  JobDeleteFinishedParams del;
+  del.completed_before = At(1000);
+  del.failed_before = At(1000);
+  del.limit = 2;
+  ASSERT_OK(store->JobDeleteFinished(del));
+  EXPECT_EQ(counted(), truth());
+  del.limit = 100;
+  ASSERT_OK(store->JobDeleteFinished(del));
+  EXPECT_EQ(counted(), truth());
+  EXPECT_EQ(counted(), "");
+}
+
 }  // namespace
 }  // namespace steward::testing

@@ -121,6 +121,10 @@ Status SqliteStore::JobRetry(int64_t id, Timestamp now) {
     std::lock_guard lock(writer_->mu());
     Txn txn(*writer_, Txn::Mode::kWrite);
     STEWARD_RETURN_IF_ERROR(txn.Begin());
+    // Out of its finished count first (nothing if it is not finished; an
+    // update that then fails rolls this back with it).
+    const int64_t ids[] = {id};
+    STEWARD_RETURN_IF_ERROR(CountFinished(*writer_, ids, -1));
     bool applied = false;
     {
       STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, writer_->Prepare(sql));
@@ -206,6 +210,10 @@ Result<JobState> SqliteStore::JobCancel(int64_t id, Timestamp now) {
     STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("cancel job"));
     if (row) new_state = ParseJobState(s.Text(0));
   }
+  if (new_state == JobState::kCancelled) {
+    const int64_t ids[] = {id};
+    STEWARD_RETURN_IF_ERROR(CountFinished(*writer_, ids, +1));
+  }
   if (!new_state) {
     STEWARD_ASSIGN_OR_RETURN(JobState state, CurrentState(*writer_, id));
     return FailedPrecondition("job " + std::to_string(id) + " is already " +
@@ -235,6 +243,8 @@ Status SqliteStore::JobDiscard(int64_t id, Timestamp now) {
                               std::string(JobStateName(state)) +
                               "; only scheduled, available or retryable jobs can be discarded");
   }
+  const int64_t ids[] = {id};
+  STEWARD_RETURN_IF_ERROR(CountFinished(*writer_, ids, +1));
   return txn.Commit();
 }
 
@@ -242,20 +252,34 @@ Result<int> SqliteStore::JobDeleteFinished(const JobDeleteFinishedParams& p) {
   if (p.limit <= 0) return InvalidArgument("delete limit must be > 0, got " + std::to_string(p.limit));
   // Walks the finished_at index up to the later cutoff, oldest first; the
   // per-state cutoffs then pick what goes. Errors go with their job (cascade).
-  static const std::string sql =
-      std::string("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE ") +
-      kFinishedStates +
+  static const std::string pick =
+      std::string("SELECT id FROM jobs WHERE ") + kFinishedStates +
       " AND finished_at < max(?1, ?2) AND ((state = 'completed' AND finished_at < ?1) "
-      "OR (state <> 'completed' AND finished_at < ?2)) ORDER BY finished_at LIMIT ?3)";
+      "OR (state <> 'completed' AND finished_at < ?2)) ORDER BY finished_at LIMIT ?3";
   std::lock_guard lock(writer_->mu());
   Txn txn(*writer_, Txn::Mode::kWrite);
   STEWARD_RETURN_IF_ERROR(txn.Begin());
+  std::vector<int64_t> ids;
   {
-    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, writer_->Prepare(sql));
+    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, writer_->Prepare(pick));
     Stmt s(*writer_, raw);
     s.Bind(1, p.completed_before);
     s.Bind(2, p.failed_before);
     s.Bind(3, p.limit);
+    while (true) {
+      STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("pick finished jobs to delete"));
+      if (!row) break;
+      ids.push_back(s.Int(0));
+    }
+  }
+  if (ids.empty()) return 0;
+  STEWARD_RETURN_IF_ERROR(CountFinished(*writer_, ids, -1));
+  {
+    STEWARD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * raw,
+        writer_->Prepare("DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(?1))"));
+    Stmt s(*writer_, raw);
+    s.Bind(1, JsonIdList(ids));
     STEWARD_RETURN_IF_ERROR(s.Run("delete finished jobs"));
   }
   int deleted = sqlite3_changes(writer_->db());

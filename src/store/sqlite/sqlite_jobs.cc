@@ -260,6 +260,10 @@ Result<std::vector<JobCompletionResult>> SqliteStore::JobCompleteMany(
   std::lock_guard lock(writer_->mu());
   Txn txn(*writer_, Txn::Mode::kWrite);
   STEWARD_RETURN_IF_ERROR(txn.Begin());
+  // job_counts deltas, written once for the batch: per (queue, state) when
+  // the caller gave the queue, else by id (the row tells the queue).
+  std::map<std::pair<std::string, JobState>, int64_t> finished_by_queue;
+  std::vector<int64_t> finished_ids;
   for (const JobCompletion& c : completions) {
     JobCompletionResult r{.id = c.id, .applied = false, .new_state = JobState::kRunning};
     {
@@ -286,8 +290,17 @@ Result<std::vector<JobCompletionResult>> SqliteStore::JobCompleteMany(
       STEWARD_RETURN_IF_ERROR(InsertError(c.id, c.attempt, at, c.error->message, c.error->detail,
                                           c.worker_id, c.finished_at));
     }
+    if (r.applied && IsFinished(r.new_state)) {
+      if (c.queue.empty()) {
+        finished_ids.push_back(c.id);
+      } else {
+        ++finished_by_queue[{c.queue, r.new_state}];
+      }
+    }
     out.push_back(r);
   }
+  STEWARD_RETURN_IF_ERROR(CountFinished(*writer_, finished_ids, +1));
+  STEWARD_RETURN_IF_ERROR(AddFinishedCounts(*writer_, finished_by_queue));
   STEWARD_RETURN_IF_ERROR(txn.Commit());
   return out;
 }
@@ -330,6 +343,7 @@ Result<int> SqliteStore::JobRelease(const std::string& worker_id, std::span<cons
                                     Timestamp now) {
   if (ids.empty()) return 0;
   std::vector<std::string> queues;
+  std::vector<int64_t> cancelled;
   int released = 0;
   {
     std::lock_guard lock(writer_->mu());
@@ -353,12 +367,14 @@ Result<int> SqliteStore::JobRelease(const std::string& worker_id, std::span<cons
       STEWARD_ASSIGN_OR_RETURN(bool row, s.Step("release job"));
       if (!row) continue;
       ++released;
+      if (s.Text(1) == "cancelled") cancelled.push_back(id);
       std::string queue = s.Text(0);
       if (s.Text(1) == "available" &&
           std::find(queues.begin(), queues.end(), queue) == queues.end()) {
         queues.push_back(std::move(queue));
       }
     }
+    STEWARD_RETURN_IF_ERROR(CountFinished(*writer_, cancelled, +1));
     STEWARD_RETURN_IF_ERROR(txn.Commit());
   }
   // Released jobs are due at once; another worker in this process may take them.
@@ -430,6 +446,9 @@ Result<std::vector<RescuedJob>> SqliteStore::JobRescueExpired(const JobRescuePar
       }
       out.push_back(e.job);
     }
+    std::vector<int64_t> ids;
+    for (const Expired& e : expired) ids.push_back(e.job.id);
+    STEWARD_RETURN_IF_ERROR(CountFinished(*writer_, ids, +1));  // the discarded and cancelled ones
     STEWARD_RETURN_IF_ERROR(txn.Commit());
   }
   for (const std::string& q : queues) NotifyJobsAdded(q);

@@ -203,10 +203,15 @@ class SqliteScheduleTxn final : public ScheduleTxn {
             "WHERE id = ?1 AND ") +
         kUnfinishedStates;
     STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn_.Prepare(sql));
-    Stmt s(conn_, raw);
-    s.Bind(1, id);
-    s.Bind(2, now);
-    return s.Run("cancel replaced schedule job");
+    {
+      Stmt s(conn_, raw);
+      s.Bind(1, id);
+      s.Bind(2, now);
+      STEWARD_RETURN_IF_ERROR(s.Run("cancel replaced schedule job"));
+    }
+    if (sqlite3_changes(conn_.db()) != 1) return Status::Ok();
+    const int64_t ids[] = {id};
+    return CountFinished(conn_, ids, +1);  // nothing if it was running (only flagged)
   }
 
   Result<std::optional<int64_t>> InsertJob(const NewJob& job, Timestamp now) override {

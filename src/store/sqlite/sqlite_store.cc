@@ -61,6 +61,45 @@ Status Configure(Conn& conn, const SqliteOptions& o, bool writer) {
 
 }  // namespace
 
+Status AddFinishedCounts(Conn& conn, const std::map<std::pair<std::string, JobState>, int64_t>& counts) {
+  for (const auto& [key, n] : counts) {
+    STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
+                             conn.Prepare("INSERT INTO job_counts (queue, state, n) VALUES (?1, ?2, ?3) "
+                                          "ON CONFLICT (queue, state) DO UPDATE SET n = n + excluded.n"));
+    Stmt s(conn, raw);
+    s.Bind(1, key.first);
+    s.Bind(2, JobStateName(key.second));
+    s.Bind(3, n);
+    STEWARD_RETURN_IF_ERROR(s.Run("add finished counts"));
+  }
+  return Status::Ok();
+}
+
+std::string JsonIdList(std::span<const int64_t> ids) {
+  std::string list = "[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) list += ',';
+    list += std::to_string(ids[i]);
+  }
+  list += ']';
+  return list;
+}
+
+Status CountFinished(Conn& conn, std::span<const int64_t> ids, int sign) {
+  if (ids.empty()) return Status::Ok();
+  // Per batch, not per row: a row trigger cost 2-3 us per job on the hot
+  // path (docs/performance.md, "Dashboard"); this costs a primary-key probe.
+  static const std::string sql =
+      std::string("INSERT INTO job_counts (queue, state, n) SELECT queue, state, ?2 * count(*) "
+                  "FROM jobs WHERE id IN (SELECT value FROM json_each(?1)) AND ") +
+      kFinishedStates + " GROUP BY queue, state ON CONFLICT (queue, state) DO UPDATE SET n = n + excluded.n";
+  STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(sql));
+  Stmt s(conn, raw);
+  s.Bind(1, JsonIdList(ids));
+  s.Bind(2, sign);
+  return s.Run("count finished jobs");
+}
+
 Result<Job> ReadJob(const Stmt& s) {
   Job j;
   j.id = s.Int(0);

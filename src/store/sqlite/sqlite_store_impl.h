@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,18 @@ inline constexpr const char* kFinishedStates =
 
 // Reads a row selected with kJobColumns starting at column 0 (no errors).
 Result<Job> ReadJob(const Stmt& s);
+
+// job_counts upkeep (migrations/0005_queue_counts.sql): adds `sign` (+1 or
+// -1) to the finished count of each job in `ids` that is in a finished state
+// now, grouped by (queue, state); one statement, in the caller's write
+// transaction. Call it with +1 after moving jobs into a finished state and
+// with -1 before moving them out or deleting them. Every statement that does
+// either calls it: the store's own code is the only writer of a SQLite file.
+Status CountFinished(Conn& conn, std::span<const int64_t> ids, int sign);
+// The same, from counts the caller already has: n added per (queue, state).
+Status AddFinishedCounts(Conn& conn, const std::map<std::pair<std::string, JobState>, int64_t>& counts);
+// "[1,2,3]": ids for "id IN (SELECT value FROM json_each(?))".
+std::string JsonIdList(std::span<const int64_t> ids);
 
 class SqliteStore final : public TxnStore {
  public:
