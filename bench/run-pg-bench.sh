@@ -39,6 +39,8 @@ PG_STATEMENTS=${PG_STATEMENTS:-0}
 
 BENCH_ARGS=${BENCH_ARGS:-}
 
+want() { [[ " $MODES " == *" all "* || " $MODES " == *" $1 "* ]]; }
+
 for pair in bench:steward-bench explain:pg-explain soak:pg-soak; do
   want "${pair%%:*}" || continue
   tool=${pair#*:}
@@ -74,7 +76,6 @@ echo "# PostgreSQL $(as_pg "$PG_BIN/postgres" --version | awk '{print $3}') on 1
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-want() { [[ " $MODES " == *" all "* || " $MODES " == *" $1 "* ]]; }
 
 if want bench; then
   OUT="$DIR/bench.jsonl"
