@@ -88,8 +88,8 @@ Status ParseWorker(const toml::table& root, Config& c) {
   STEWARD_RETURN_IF_ERROR(cli::CheckKeys(
       *w, "worker",
       {"id", "lease", "rescue_interval", "poll_interval", "default_timeout", "shutdown_grace",
-       "keep_completed", "keep_failed", "retry_base", "retry_max", "claim_batch", "prefetch",
-       "prefetch_hold"}));
+       "keep_completed", "keep_failed", "keep_nodes", "keep_stats", "keep_audit", "retry_base",
+       "retry_max", "claim_batch", "prefetch", "prefetch_hold"}));
   WorkerOptions& o = c.worker;
   STEWARD_RETURN_IF_ERROR(ReadString(*w, "id", "worker.id", o.worker_id));
   STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "lease", "worker.lease", o.lease));
@@ -99,6 +99,9 @@ Status ParseWorker(const toml::table& root, Config& c) {
   STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "shutdown_grace", "worker.shutdown_grace", o.shutdown_grace));
   STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "keep_completed", "worker.keep_completed", o.keep_completed));
   STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "keep_failed", "worker.keep_failed", o.keep_failed));
+  STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "keep_nodes", "worker.keep_nodes", o.keep_nodes));
+  STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "keep_stats", "worker.keep_stats", o.keep_stats));
+  STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "keep_audit", "worker.keep_audit", o.keep_audit));
   STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "retry_base", "worker.retry_base", o.default_retry.base));
   STEWARD_RETURN_IF_ERROR(ReadDuration(*w, "retry_max", "worker.retry_max", o.default_retry.max));
   STEWARD_RETURN_IF_ERROR(ReadInt(*w, "claim_batch", "worker.claim_batch", o.claim_batch));

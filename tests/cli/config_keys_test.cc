@@ -93,6 +93,15 @@ TEST(ConfigKeysTest, KeysOfTheOtherKindTypeAreNamed) {
             "kinds.x.url: only used with type = \"http\"");
 }
 
+TEST(ConfigKeysTest, DashboardRetentionIsConfigurable) {
+  auto c = ParseConfig("[worker]\nkeep_nodes = \"1d\"\nkeep_stats = \"2d\"\nkeep_audit = \"0s\"\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->worker.keep_nodes, std::chrono::hours(24));
+  EXPECT_EQ(c->worker.keep_stats, std::chrono::hours(48));
+  EXPECT_EQ(c->worker.keep_audit, Micros(0));
+  EXPECT_FALSE(ParseConfig("[worker]\nkeep_audit = \"soon\"\n").ok());
+}
+
 TEST(ConfigKeysTest, AFullValidConfigStillParses) {
   EXPECT_EQ(FirstError(R"(
 database = "sqlite://./x.db"
@@ -108,6 +117,9 @@ default_timeout = "30m"
 shutdown_grace = "25s"
 keep_completed = "24h"
 keep_failed = "14d"
+keep_nodes = "7d"
+keep_stats = "8d"
+keep_audit = "90d"
 retry_base = "15s"
 retry_max = "6h"
 claim_batch = 100
