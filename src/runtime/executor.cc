@@ -69,10 +69,7 @@ void RunJob(WorkerCore& core, const std::shared_ptr<RunningJob>& rj) {
 }  // namespace
 
 void RunExecutor(WorkerCore& core, QueueSlots& q) {
-  while (auto rj = q.Take()) {
-    RunJob(core, rj);
-    q.Finish();
-  }
+  for (auto rj = q.Take(); rj; rj = q.FinishAndTake()) RunJob(core, rj);
   q.ExecutorExited();
 }
 

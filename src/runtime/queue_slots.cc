@@ -47,10 +47,17 @@ void QueueSlots::Push(std::vector<std::shared_ptr<RunningJob>> jobs, bool more_d
     }
     for (auto& rj : jobs) ready_.push_back(std::move(rj));
     in_flight_ += static_cast<int>(jobs.size());
+    // One wake-up, not one per job nor a broadcast: the woken executor
+    // passes it on while jobs are left (TakeLocked).
+    WakeOneIfNeeded();
   }
-  // One wake-up per job, not a broadcast: a thundering herd of hundreds of
-  // executors on one mutex costs more than the jobs themselves.
-  for (size_t i = 0; i < jobs.size(); ++i) exec_cv_.notify_one();
+}
+
+void QueueSlots::WakeOneIfNeeded() {
+  if (waking_ == 0 && idle_executors_ > 0 && !ready_.empty()) {
+    ++waking_;
+    exec_cv_.notify_one();
+  }
 }
 
 void QueueSlots::SleepUnlessWoken(Micros wait, const std::atomic<bool>& stopping) {
@@ -91,26 +98,30 @@ void QueueSlots::SetExecutors(int n) {
 
 std::shared_ptr<RunningJob> QueueSlots::Take() {
   MutexLock lock(mu_);
+  return TakeLocked(lock);
+}
+
+std::shared_ptr<RunningJob> QueueSlots::TakeLocked(MutexLock& lock) {
   while (ready_.empty() && !exec_stop_) {
     ++idle_executors_;
     lock.Wait(exec_cv_);
     --idle_executors_;
+    // Notified or not (a spurious wake-up), this executor is awake now.
+    if (waking_ > 0) --waking_;
   }
   if (ready_.empty()) return nullptr;
   auto rj = std::move(ready_.front());
   ready_.pop_front();
+  WakeOneIfNeeded();
   return rj;
 }
 
-void QueueSlots::Finish() {
-  bool wake_fetcher;
-  {
-    MutexLock lock(mu_);
-    --in_flight_;
-    wake_fetcher = ShouldClaim();
-    if (in_flight_ == 0) idle_cv_.notify_all();
-  }
-  if (wake_fetcher) fetch_cv_.notify_one();
+std::shared_ptr<RunningJob> QueueSlots::FinishAndTake() {
+  MutexLock lock(mu_);
+  --in_flight_;
+  if (ShouldClaim()) fetch_cv_.notify_one();
+  if (in_flight_ == 0) idle_cv_.notify_all();
+  return TakeLocked(lock);
 }
 
 void QueueSlots::ExecutorExited() {

@@ -58,9 +58,9 @@ class QueueSlots {
   void SetExecutors(int n) EXCLUDES(mu_);
   // The next job to run; null once the executors are stopped and none waits.
   std::shared_ptr<RunningJob> Take() EXCLUDES(mu_);
-  // A handler returned: frees its slot, waking the fetcher if a claim is
-  // now worth it.
-  void Finish() EXCLUDES(mu_);
+  // A handler returned: frees its slot (waking the fetcher if a claim is now
+  // worth it) and takes the next job in the same lock, as Take().
+  std::shared_ptr<RunningJob> FinishAndTake() EXCLUDES(mu_);
   void ExecutorExited() EXCLUDES(mu_);
 
   // --- heartbeat ----------------------------------------------------------
@@ -82,6 +82,10 @@ class QueueSlots {
  private:
   int Free() const REQUIRES(mu_);
   bool ShouldClaim() const REQUIRES(mu_);
+  // Take()'s body: waits for a job (or stop), pops it, passes the wake on.
+  std::shared_ptr<RunningJob> TakeLocked(MutexLock& lock) REQUIRES(mu_);
+  // Notifies one idle executor if jobs wait and no wake-up is in flight.
+  void WakeOneIfNeeded() REQUIRES(mu_);
 
   const QueueOptions options_;
   const std::string fetcher_name_;
@@ -97,6 +101,11 @@ class QueueSlots {
   int ahead_ GUARDED_BY(mu_);          // claim-ahead now: 0..prefetch_
   int live_executors_ GUARDED_BY(mu_) = 0;
   int idle_executors_ GUARDED_BY(mu_) = 0;  // waiting in Take()
+  // Idle executors notified and not yet awake. At most one at a time: a
+  // woken executor that leaves jobs behind wakes the next (a chain), so a
+  // burst of no-op jobs is run by the executors already awake instead of
+  // costing a thread wake-up per job.
+  int waking_ GUARDED_BY(mu_) = 0;
   bool wake_ GUARDED_BY(mu_) = false;
   bool exec_stop_ GUARDED_BY(mu_) = false;
 };

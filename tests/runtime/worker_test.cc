@@ -1,6 +1,8 @@
 // The worker runtime against a real SQLite store: wake-ups, outcomes,
 // retries, timeouts, cancellation, shutdown.
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 
 #include "runtime/runtime_fixture.h"
@@ -278,6 +280,37 @@ TEST_F(RuntimeTest, ConcurrencyLimitIsRespected) {
   w->Stop();
   EXPECT_EQ(done.load(), 20);
   EXPECT_EQ(max_running.load(), 3);
+}
+
+// Executors wake one another (QueueSlots: at most one wake-up in flight,
+// passed on while jobs are left): a burst of jobs that each block until all
+// of them run must still reach every executor.
+TEST_F(RuntimeTest, BurstReachesEveryIdleExecutor) {
+  constexpr int kSlots = 16;
+  auto o = FastOptions();
+  o.queues = {{"default", kSlots}};
+  auto w = MakeWorker(o);
+  std::mutex mu;
+  std::condition_variable cv;
+  int arrived = 0;
+  std::atomic<int> all_together{0};
+  ASSERT_TRUE(w->Handle("work", [&](JobContext&) {
+                 std::unique_lock lock(mu);
+                 ++arrived;
+                 cv.notify_all();
+                 if (cv.wait_for(lock, 10s, [&] { return arrived >= kSlots; })) ++all_together;
+                 return Outcome::Success();
+               }).ok());
+  ASSERT_TRUE(w->Start().ok());
+  std::vector<NewJob> jobs(kSlots, Job1("work"));
+  ASSERT_TRUE(client_->EnqueueMany(jobs).ok());
+  {
+    std::unique_lock lock(mu);
+    EXPECT_TRUE(cv.wait_for(lock, 10s, [&] { return arrived >= kSlots; }))
+        << "only " << arrived << " of " << kSlots << " jobs started at once";
+  }
+  w->Stop();
+  EXPECT_EQ(all_together.load(), kSlots);
 }
 
 struct Greeting {
