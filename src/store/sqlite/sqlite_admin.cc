@@ -310,13 +310,12 @@ int64_t* StateCount(QueueStats& q, JobState state) {
 
 }  // namespace
 
-// Each query below reads an index or a small table, never the jobs' rows
-// (migrations/0005_queue_counts.sql): the cost follows the pending and
-// running jobs, not the retained history.
+// Queue stats never read finished rows (migrations/0005_queue_counts.sql):
+// pending and running jobs through their partial indexes, so the cost
+// follows the jobs waiting and running, not the retained history.
 Status SqliteStore::ReadPendingStats(Timestamp now, bool by_state,
                                      std::map<std::string, QueueStats>& by_queue) {
-  // Covered by jobs_claim (queue, priority, run_at, id, state); the WHERE
-  // repeats its term.
+  // Through jobs_claim: the WHERE repeats its partial term.
   static const std::string by_state_sql =
       std::string("SELECT queue, state, count(*), sum(run_at <= ?1), "
                   "min(CASE WHEN run_at <= ?1 THEN run_at END) FROM jobs WHERE ") +
@@ -352,7 +351,7 @@ Result<std::vector<QueueStats>> SqliteStore::QueueStatsAll(Timestamp now) {
   STEWARD_RETURN_IF_ERROR(txn.Begin());
   STEWARD_RETURN_IF_ERROR(ReadPendingStats(now, /*by_state=*/true, by_queue));
   {
-    // Covered by jobs_lease (lease_expires_at, queue).
+    // Through jobs_lease (partial on state = 'running').
     STEWARD_ASSIGN_OR_RETURN(
         sqlite3_stmt * raw,
         reader_->Prepare("SELECT queue, count(*) FROM jobs WHERE state = 'running' GROUP BY queue"));
@@ -364,8 +363,9 @@ Result<std::vector<QueueStats>> SqliteStore::QueueStatsAll(Timestamp now) {
     }
   }
   {
-    // Kept by triggers; a queue whose finished jobs were all deleted keeps
-    // a row with n = 0, which must not bring the queue back.
+    // Kept by the store's writes (CountFinished); a queue whose finished
+    // jobs were all deleted keeps a row with n = 0, which must not bring
+    // the queue back.
     STEWARD_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
                              reader_->Prepare("SELECT queue, state, n FROM job_counts WHERE n <> 0"));
     Stmt s(*reader_, raw);
